@@ -1,0 +1,134 @@
+"""`voicecoach bench`: speed and memory of the hot paths on this machine.
+
+Whole-process figures run the real command in a child process (as a user
+would), so imports, model loading and JIT costs are all paid and counted.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from voicecoach.errors import VoiceCoachError
+
+REPLY = "long_reply_15s.wav"
+REPETITIVE = "repetitive_reply.wav"
+TARGETS = {
+    "score_vs_bare_whisper_ratio": ("<=", 1.3),
+    "prosody_s": ("<=", 0.2),
+    "help_s": ("<", 0.3),
+    "peak_rss_mb": ("<", 1024),
+    "repetitive_vs_normal_ratio": ("<=", 2.0),
+}
+
+# The same decoding a bare faster-whisper user would run, on the same model dir.
+_BARE = """
+import sys
+from faster_whisper import WhisperModel
+model = WhisperModel(sys.argv[1], device="cpu", compute_type="int8", local_files_only=True)
+segments, _ = model.transcribe(sys.argv[2], language="en", beam_size=5, word_timestamps=True)
+print(" ".join(s.text for s in segments))
+"""
+
+
+def run_bench(fixtures: Path, *, runs: int = 3, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    from voicecoach import audio, prosody
+    from voicecoach.config import load_settings
+    from voicecoach.transcribe import Transcriber
+
+    say = progress or (lambda _m: None)
+    reply, repetitive = fixtures / REPLY, fixtures / REPETITIVE
+    for path in (reply, repetitive):
+        if not path.is_file():
+            raise VoiceCoachError(f"benchmark audio {path} is missing; run from a source checkout")
+    settings = load_settings()
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "runs": runs}
+
+    say("timing `voicecoach --help`…")
+    results["help_s"] = _median(runs + 2, lambda: _child([sys.executable, "-m", "voicecoach", "--help"])[0])
+
+    say("cold start: `score` with an empty model cache…")
+    with tempfile.TemporaryDirectory() as cold:
+        elapsed, rss = _child([sys.executable, "-m", "voicecoach", "score", str(reply), "--json"],
+                              env={"VOICECOACH_CACHE_DIR": cold})
+    results["cold_start_s"], cold_rss = elapsed, rss
+
+    transcriber = Transcriber(settings)
+    model_dir = str(transcriber.model_info.path)
+    say("whole-process `score` vs bare faster-whisper…")
+    score_runs = [_child([sys.executable, "-m", "voicecoach", "score", str(reply), "--json"]) for _ in range(runs)]
+    bare_runs = [_child([sys.executable, "-c", _BARE, model_dir, str(reply)]) for _ in range(runs)]
+    results["score_process_s"] = statistics.median(t for t, _ in score_runs)
+    results["bare_whisper_process_s"] = statistics.median(t for t, _ in bare_runs)
+    results["score_vs_bare_whisper_ratio"] = results["score_process_s"] / results["bare_whisper_process_s"]
+    results["peak_rss_mb"] = max([cold_rss] + [r for _, r in score_runs])
+
+    say("in-process transcription and prosody…")
+    rec, rep = audio.load(reply), audio.load(repetitive)
+    transcriber.transcribe(rec)  # warm
+    normal_s = _median(runs, lambda: _timed(lambda: transcriber.transcribe(rec)))
+    repetitive_s = _median(runs, lambda: _timed(lambda: transcriber.transcribe(rep)))
+    results["reply_duration_s"] = rec.duration_s
+    results["transcribe_s"] = normal_s
+    results["transcribe_rtf"] = normal_s / rec.duration_s
+    results["repetitive_transcribe_s"] = repetitive_s
+    results["repetitive_vs_normal_ratio"] = (repetitive_s / rep.duration_s) / (normal_s / rec.duration_s)
+    transcript = transcriber.transcribe(rec)
+    prosody.analyse(rec.samples, sample_rate=rec.sample_rate, transcript=transcript)  # warm the VAD session
+    results["prosody_s"] = _median(
+        runs + 2, lambda: _timed(lambda: prosody.analyse(rec.samples, sample_rate=rec.sample_rate, transcript=transcript))
+    )
+    results["targets"] = {
+        key: {"target": f"{op} {limit}", "met": (results[key] <= limit if op == "<=" else results[key] < limit)}
+        for key, (op, limit) in TARGETS.items()
+    }
+    return results
+
+
+def render(results: dict[str, Any]) -> str:
+    rows = [
+        ("voicecoach --help", f"{results['help_s']:.3f} s"),
+        ("cold start (score, empty model cache)", f"{results['cold_start_s']:.2f} s"),
+        ("score, whole process (15 s reply)", f"{results['score_process_s']:.2f} s"),
+        ("bare faster-whisper, whole process", f"{results['bare_whisper_process_s']:.2f} s"),
+        ("score / bare ratio", f"{results['score_vs_bare_whisper_ratio']:.2f}"),
+        ("transcription real-time factor", f"{results['transcribe_rtf']:.3f}"),
+        ("repetitive / normal decoding ratio", f"{results['repetitive_vs_normal_ratio']:.2f}"),
+        ("prosody per reply (warm)", f"{results['prosody_s'] * 1000:.0f} ms"),
+        ("peak RSS", f"{results['peak_rss_mb']:.0f} MB"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{name:<{width}}  {value}" for name, value in rows]
+    lines.append("")
+    for key, target in results["targets"].items():
+        lines.append(f"{'met ' if target['met'] else 'MISS'}  {key} {target['target']}")
+    return "\n".join(lines)
+
+
+def _child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run a command; return (wall seconds, peak RSS in MB) of that child alone."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode(errors="replace").strip().splitlines() if proc.stderr else []
+        raise VoiceCoachError(f"benchmark command failed ({' '.join(cmd[:4])}…): {err[-1] if err else proc.returncode}")
+    return elapsed, usage.ru_maxrss / 1024.0
+
+
+def _timed(func: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def _median(n: int, func: Callable[[], float]) -> float:
+    return statistics.median(func() for _ in range(n))

@@ -1,0 +1,227 @@
+"""The `voicecoach` command. Heavy modules are imported inside each command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Sequence
+
+from voicecoach import __version__
+from voicecoach.errors import VoiceCoachError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = REPO_ROOT / "audio_fixtures"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except VoiceCoachError as exc:
+        print(f"voicecoach: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("voicecoach: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voicecoach",
+        description="Offline voice role-play trainer for call-centre staff: hear a reply, judge how it was said.",
+    )
+    parser.add_argument("--version", action="version", version=f"voicecoach {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("score", help="score one reply (audio file or --text)")
+    p.add_argument("audio", nargs="?", type=Path, help="the reply (WAV/FLAC/OGG/MP3); time 0 = customer stopped")
+    p.add_argument("--text", help="score a typed reply instead of audio (acoustic checks are null)")
+    p.add_argument("--baseline", type=Path, help="a calm calibration reading by the same speaker")
+    p.add_argument("--reply-pause", type=float, metavar="S", help="reply pause in seconds (instead of the leading silence)")
+    p.add_argument("--customer-name", help="the customer's name (helps transcription and name checks)")
+    p.add_argument("--rules", type=Path, help="house-rules TOML overriding thresholds and weights")
+    p.add_argument("--model", type=Path, help="a faster-whisper model dir instead of the bundled one")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=_cmd_score)
+
+    p = sub.add_parser("transcribe", help="transcribe an audio file with word timings")
+    p.add_argument("audio", type=Path)
+    p.add_argument("--model", type=Path, help="a faster-whisper model dir instead of the bundled one")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_transcribe)
+
+    p = sub.add_parser("doctor", help="check the model, speech synthesis, audio devices and folders")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_doctor)
+
+    p = sub.add_parser("bench", help="measure speed and memory on this machine")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--runs", type=int, default=3, help="repetitions per timing (median reported)")
+    p.set_defaults(run=_cmd_bench)
+
+    p = sub.add_parser("demo", help="score the bundled example replies (no microphone needed)")
+    p.set_defaults(run=_cmd_demo)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from voicecoach.config import load_settings
+
+    return load_settings(model=getattr(args, "model", None))
+
+
+def _cmd_transcribe(args: argparse.Namespace) -> int:
+    from voicecoach import audio
+    from voicecoach.transcribe import shared_transcriber
+
+    settings = _settings(args)
+    recording = audio.load(args.audio, max_duration_s=settings.max_audio_s)
+    _warn(audio.clipping_warning(recording))
+    transcript = shared_transcriber(settings).transcribe(recording)
+    if args.json:
+        print(json.dumps(asdict(transcript)))
+    elif transcript.no_speech:
+        print("(no speech)")
+    else:
+        print(transcript.text)
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from voicecoach import turn
+    from voicecoach.rules.thresholds import load_thresholds
+    from voicecoach.types import TurnContext
+
+    if args.audio is None and args.text is None:
+        raise VoiceCoachError("give an audio file to score, or --text \"the reply\"")
+    if args.audio is not None and args.text is not None:
+        raise VoiceCoachError("give either an audio file or --text, not both")
+    if args.reply_pause is not None and not -30.0 <= args.reply_pause <= 60.0:
+        raise VoiceCoachError("--reply-pause must be seconds between -30 and 60")
+    thresholds = load_thresholds(args.rules)
+    settings = _settings(args)
+    if args.text is not None:
+        if args.baseline is not None:
+            _warn("--baseline is ignored with --text: there is no audio to compare")
+        judged = turn.judge_text(args.text, context=TurnContext(customer_name=args.customer_name), thresholds=thresholds)
+    else:
+        from voicecoach import audio
+        from voicecoach.transcribe import shared_transcriber
+
+        recording = audio.load(args.audio, max_duration_s=settings.max_audio_s)
+        baseline_rec = audio.load(args.baseline, max_duration_s=settings.max_audio_s) if args.baseline else None
+        transcriber = shared_transcriber(settings)
+        baseline = (turn.measure_baseline(baseline_rec, transcriber=transcriber, cache_dir=settings.cache_path)
+                    if baseline_rec is not None else None)
+        context = TurnContext(customer_name=args.customer_name, baseline=baseline)
+        judged = turn.judge_recording(recording, transcriber=transcriber, context=context,
+                                      thresholds=thresholds, reply_pause_s=args.reply_pause)
+    for warning in judged.warnings:
+        _warn(warning)
+    if args.json:
+        print(json.dumps(score_json(judged)))
+    else:
+        print(_score_text(judged))
+    return 0
+
+
+def score_json(judged: Any) -> dict[str, Any]:
+    """The `score --json` contract (DESIGN.md)."""
+    return {
+        "transcript": judged.transcript.text,
+        "words": [asdict(w) for w in judged.transcript.words],
+        "no_speech": judged.transcript.no_speech,
+        "language": judged.transcript.language,
+        "prosody": asdict(judged.prosody) if judged.prosody is not None else None,
+        "checks": [asdict(c) for c in judged.checks],
+        "score": judged.score.score_0_100,
+        "heart": judged.score.heart,
+        "feedback": [asdict(f) for f in judged.score.feedback],
+        "warnings": judged.warnings,
+    }
+
+
+def _score_text(judged: Any) -> str:
+    lines = [f"Transcript: {judged.transcript.text or '(no speech)'}"]
+    p = judged.prosody
+    if p is not None and p.speech_spans:
+        def fmt(value: float | None, spec: str, unit: str) -> str:
+            return "n/a" if value is None else f"{value:{spec}}{unit}"
+
+        lines.append(
+            f"Delivery:   reply pause {fmt(p.reply_pause_s, '.1f', ' s')}, pace {fmt(p.speech_rate_wpm, '.0f', ' wpm')}, "
+            f"pitch {fmt(p.pitch_median_hz, '.0f', ' Hz')}"
+            + (f" ({p.pitch_shift_st:+.1f} st vs baseline)" if p.pitch_shift_st is not None else "")
+            + f", loudness {fmt(p.loudness_db, '.1f', ' dBFS')}"
+            + (f" ({p.loudness_shift_db:+.1f} dB vs baseline)" if p.loudness_shift_db is not None else "")
+            + f", longest pause {p.longest_pause_s:.1f} s, fillers {p.filler_count}"
+        )
+    score = judged.score.score_0_100
+    lines.append(f"Score:      {'n/a' if score is None else f'{score:.0f}/100'}")
+    lines.append("Checks:")
+    for c in judged.checks:
+        mark = {True: "ok  ", False: "MISS", None: " -  "}[c.passed]
+        lines.append(f"  {mark} {c.id:<16} {c.message}")
+    if judged.score.feedback:
+        lines.append("Work on:")
+        for i, item in enumerate(judged.score.feedback, 1):
+            at = f" (at {item.start_s:.1f} s)" if item.start_s is not None else ""
+            lines.append(f"  {i}. {item.text}{at}")
+    return "\n".join(lines)
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from voicecoach.doctor import diagnose, render
+
+    report = diagnose(_settings(args))
+    print(json.dumps(report) if args.json else render(report))
+    return 0 if report["ok"] else 1
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from voicecoach.bench import render, run_bench
+
+    if args.runs < 1:
+        raise VoiceCoachError("--runs must be at least 1")
+    results = run_bench(FIXTURES, runs=args.runs, progress=None if args.json else _progress)
+    print(json.dumps(results, indent=2) if args.json else render(results))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from voicecoach import audio, turn
+    from voicecoach.transcribe import shared_transcriber
+    from voicecoach.types import TurnContext
+
+    if not FIXTURES.is_dir():
+        raise VoiceCoachError(f"the example replies are not here ({FIXTURES}); run the demo from a source checkout")
+    settings = _settings(args)
+    print("voicecoach demo: scoring two recorded replies against the same speaker's calm reading.\n")
+    transcriber = shared_transcriber(settings)
+    baseline = turn.measure_baseline(audio.load(FIXTURES / "baseline_reading.wav"), transcriber=transcriber,
+                                     cache_dir=settings.cache_path)
+    for name, title in (("calm_reply.wav", "A calm reply"), ("agitated_reply.wav", "An agitated reply")):
+        judged = turn.judge_recording(audio.load(FIXTURES / name), transcriber=transcriber,
+                                      context=TurnContext(customer_name="Hughes", baseline=baseline))
+        print(f"== {title} ({name})")
+        print(_score_text(judged))
+        print()
+    return 0
+
+
+def _warn(message: str | None) -> None:
+    if message:
+        print(f"voicecoach: warning: {message}", file=sys.stderr)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

@@ -1,0 +1,118 @@
+"""Settings: named defaults, overridden by a TOML file, then the environment, then the CLI.
+
+The settings file is `$VOICECOACH_CONFIG` or `<user config dir>/voicecoach/config.toml`:
+
+    model = "/path/to/a/faster-whisper/model/dir"   # default: the bundled Whisper base
+    language = "en"
+    beam_size = 5
+    max_audio_s = 600
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from voicecoach.errors import VoiceCoachError
+
+APP_NAME = "voicecoach"
+
+# A reply or calibration reading is seconds to a few minutes; ten minutes is far
+# beyond any turn and refusing above it keeps a mistaken 2-hour file from
+# tying up a practice station.
+MAX_AUDIO_S = 600.0
+# Trainees practise English call handling; fixing the language skips Whisper's
+# language-detection pass and stops short replies being misdetected.
+LANGUAGE = "en"
+# Whisper's own default; beam search is noticeably more accurate than greedy on
+# base for short conversational replies.
+BEAM_SIZE = 5
+CPU_THREADS = 0  # 0 = let CTranslate2 use every core
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: Path | None = None  # None = the bundled Whisper base
+    cache_dir: Path | None = None
+    data_dir: Path | None = None
+    language: str = LANGUAGE
+    beam_size: int = BEAM_SIZE
+    cpu_threads: int = CPU_THREADS
+    max_audio_s: float = MAX_AUDIO_S
+
+    @property
+    def cache_path(self) -> Path:
+        if self.cache_dir is not None:
+            return self.cache_dir
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir(APP_NAME))
+
+    @property
+    def data_path(self) -> Path:
+        if self.data_dir is not None:
+            return self.data_dir
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+_ENV = {
+    "VOICECOACH_MODEL": "model",
+    "VOICECOACH_CACHE_DIR": "cache_dir",
+    "VOICECOACH_DATA_DIR": "data_dir",
+    "VOICECOACH_LANGUAGE": "language",
+    "VOICECOACH_BEAM_SIZE": "beam_size",
+    "VOICECOACH_CPU_THREADS": "cpu_threads",
+    "VOICECOACH_MAX_AUDIO_S": "max_audio_s",
+}
+
+
+def _config_file() -> Path:
+    explicit = os.environ.get("VOICECOACH_CONFIG")
+    if explicit:
+        return Path(explicit)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def _coerce(name: str, raw: object, origin: str) -> object:
+    kinds = {f.name: f.type for f in fields(Settings)}
+    kind = kinds[name]
+    try:
+        if "Path" in kind:
+            return Path(str(raw)).expanduser()
+        if kind.startswith("int"):
+            return int(raw)  # type: ignore[arg-type]
+        if kind.startswith("float"):
+            return float(raw)  # type: ignore[arg-type]
+        return str(raw)
+    except (TypeError, ValueError):
+        raise VoiceCoachError(f"{origin}: setting '{name}' has an invalid value {raw!r}; fix or remove it") from None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings: defaults < config file < environment < `overrides` (CLI)."""
+    values: dict[str, object] = {}
+    path = _config_file()
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise VoiceCoachError(f"{path}: not valid TOML ({exc}); fix the file or remove it") from None
+        known = {f.name for f in fields(Settings)}
+        for key, raw in data.items():
+            name = key.replace("-", "_")
+            if name not in known:
+                raise VoiceCoachError(f"{path}: unknown setting '{key}'; known: {', '.join(sorted(known))}")
+            values[name] = _coerce(name, raw, str(path))
+    for env, name in _ENV.items():
+        if os.environ.get(env):
+            values[name] = _coerce(name, os.environ[env], env)
+    for name, raw in overrides.items():
+        if raw is not None:
+            values[name] = _coerce(name, raw, f"--{name.replace('_', '-')}")
+    return replace(Settings(), **values)

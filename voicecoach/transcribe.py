@@ -1,0 +1,145 @@
+"""faster-whisper wrapper: a Recording in, a Transcript with word timings out.
+
+Guards, each against a failure seen with Whisper on short replies:
+- silence or noise: decoding runs only when the VAD found speech, and words that
+  fall outside every speech span are dropped, so nothing is invented on silence;
+- fillers: Whisper learnt to drop "um"/"uh"; a prompt that itself contains
+  fillers makes it keep them where they were spoken;
+- decoding time: a single temperature (no fallback ladder) and a token cap in
+  proportion to the audio length bound the time a self-repeating reply can take.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable
+
+from voicecoach.config import Settings, load_settings
+from voicecoach.errors import ModelError
+from voicecoach.types import Recording, Span, Transcript, Word
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """Decoding settings.
+
+    Attributes:
+        filler_prompt: initial prompt; its own "um"/"uh" teach the decoder that
+            fillers are to be written out (the prompting trick from the Whisper
+            discussions; no fine-tuning needed).
+        tokens_per_s, token_margin: cap on new tokens per 30 s window, from the
+            window's audio length. Fast speech is ~4 words/s, ~6 tokens/s with
+            punctuation and timestamps; 10/s leaves room and still stops a loop.
+        no_speech_threshold, log_prob_threshold: Whisper's own rule for dropping
+            a segment it believes is not speech.
+        span_margin_s: a word must overlap a VAD speech span widened by this.
+    """
+
+    filler_prompt: str = "Umm, so, uh, let me see... Hmm, okay, um, I think, uh, we can do that."
+    tokens_per_s: float = 10.0
+    token_margin: int = 32
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    span_margin_s: float = 0.3
+
+
+DEFAULT_OPTIONS = TranscribeOptions()
+
+
+class Transcriber:
+    """Loads the Whisper model once; `transcribe` is then called per reply."""
+
+    def __init__(self, settings: Settings | None = None, *, options: TranscribeOptions | None = None) -> None:
+        from voicecoach import models
+
+        self.settings = settings or load_settings()
+        self.options = options or DEFAULT_OPTIONS
+        self.model_info = models.model_dir(self.settings)
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError as exc:  # pragma: no cover - install problem
+            raise ModelError(f"faster-whisper is not installed ({exc}); run `make setup`") from None
+        try:
+            # A path that exists is loaded as is: faster-whisper never looks at a hub for it.
+            self.model = WhisperModel(
+                str(self.model_info.path),
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=self.settings.cpu_threads,
+                local_files_only=True,
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelError(
+                f"cannot load the Whisper model at {self.model_info.path} ({str(exc).splitlines()[0]}); "
+                "run `voicecoach doctor` to check or rebuild it"
+            ) from None
+
+    def transcribe(
+        self, recording: Recording, *, spans: list[Span] | None = None, vocabulary: Iterable[str] = ()
+    ) -> Transcript:
+        """Transcribe one reply.
+
+        Args:
+            recording: 16 kHz mono audio.
+            spans: speech spans from `prosody.speech_spans` (computed when None).
+            vocabulary: names and terms likely in this turn (customer's name, product
+                terms); passed to Whisper as hotwords.
+
+        Returns:
+            The Transcript; `no_speech` is True and the text empty when nothing was said.
+        """
+        from voicecoach import prosody
+
+        language = self.settings.language
+        if spans is None:
+            spans = prosody.speech_spans(recording.samples, sample_rate=recording.sample_rate)
+        if not spans:
+            return Transcript(text="", words=[], language=language, no_speech=True)
+        opts = self.options
+        window_s = min(30.0, recording.duration_s)
+        hotwords = ", ".join(dict.fromkeys(v.strip() for v in vocabulary if v and v.strip())) or None
+        segments, _info = self.model.transcribe(
+            recording.samples,
+            language=language,
+            beam_size=self.settings.beam_size,
+            temperature=0.0,
+            condition_on_previous_text=False,
+            initial_prompt=opts.filler_prompt,
+            hotwords=hotwords,
+            word_timestamps=True,
+            vad_filter=True,
+            vad_parameters={"min_silence_duration_ms": 1000, "speech_pad_ms": 200},
+            no_speech_threshold=opts.no_speech_threshold,
+            log_prob_threshold=opts.log_prob_threshold,
+            max_new_tokens=int(math.ceil(window_s * opts.tokens_per_s)) + opts.token_margin,
+        )
+        words: list[Word] = []
+        texts: list[str] = []
+        for segment in segments:
+            if segment.no_speech_prob > opts.no_speech_threshold and segment.avg_logprob < opts.log_prob_threshold:
+                continue
+            kept = [w for w in segment.words or [] if _inside(w.start, w.end, spans, opts.span_margin_s)]
+            if not kept:
+                continue
+            words += [Word(w.word.strip(), round(float(w.start), 3), round(float(w.end), 3), round(float(w.probability), 4)) for w in kept]
+            texts.append("".join(w.word for w in kept).strip())
+        text = " ".join(texts).strip()
+        return Transcript(text=text, words=words, language=language, no_speech=not words)
+
+
+def _inside(start_s: float, end_s: float, spans: list[Span], margin_s: float) -> bool:
+    return any(start_s < s.end_s + margin_s and end_s > s.start_s - margin_s for s in spans)
+
+
+_SHARED: dict[tuple[object, ...], Transcriber] = {}
+
+
+def shared_transcriber(settings: Settings | None = None) -> Transcriber:
+    """One Transcriber per model and decoding settings for the whole process: loading
+    the model costs more than a short reply's transcription."""
+    settings = settings or load_settings()
+    key = (settings.model, settings.cache_path, settings.language, settings.beam_size, settings.cpu_threads)
+    if key not in _SHARED:
+        _SHARED[key] = Transcriber(settings)
+    return _SHARED[key]

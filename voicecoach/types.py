@@ -1,0 +1,148 @@
+"""Boundary dataclasses passed between voicecoach modules. No logic lives here.
+
+Units are in the field names: `_s` seconds, `_hz` hertz, `_st` semitones,
+`_db` decibels (relative to full scale unless stated), `_wpm` words per minute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Mono float32 audio in [-1, 1].
+
+    Attributes:
+        samples: shape (n,), float32.
+        sample_rate: samples per second (16000 after `audio.load`).
+        source: where it came from (a path, "live", "tts:...").
+        clipped_fraction: share of samples at or near full scale in the original.
+    """
+
+    samples: np.ndarray
+    sample_rate: int
+    source: str
+    clipped_fraction: float = 0.0
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start_s: float
+    end_s: float
+    probability: float
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    words: list[Word]
+    language: str
+    no_speech: bool
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of time within a recording, in seconds from its start."""
+
+    start_s: float
+    end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A trainee's calm delivery, measured on a neutral calibration reading."""
+
+    pitch_median_hz: float | None
+    loudness_db: float | None
+    speech_rate_wpm: float | None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ProsodyReport:
+    """How a reply was delivered. Values are None when they cannot be measured
+    (no speech, no voiced frames, no words, no baseline)."""
+
+    duration_s: float
+    reply_pause_s: float | None
+    speech_s: float
+    speech_rate_wpm: float | None
+    articulation_rate_wpm: float | None
+    pitch_median_hz: float | None
+    pitch_range_st: float | None
+    pitch_shift_st: float | None
+    loudness_db: float | None
+    loudness_shift_db: float | None
+    rate_ratio: float | None
+    pitch_drift_st: float | None
+    loudness_drift_db: float | None
+    longest_pause_s: float
+    pauses: list[Span]
+    speech_spans: list[Span]
+    filler_count: int
+    word_count: int
+    voiced_fraction: float
+    has_baseline: bool
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    persona: str | None = None
+    turn_index: int = 0
+    customer_line: str = ""
+    customer_name: str | None = None
+    agent_name: str | None = None
+    baseline: Baseline | None = None
+    live: bool = False
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check on one turn.
+
+    `passed` is True when the good behaviour is present or the fault absent,
+    None when the check does not apply to this turn. `credit` (0..1) is the
+    partial credit scoring gives: a near miss is not a zero.
+    """
+
+    id: str
+    passed: bool | None
+    value: Any
+    threshold: Any
+    message: str
+    evidence: str = ""
+    start_s: float | None = None
+    end_s: float | None = None
+    credit: float | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackItem:
+    check_id: str
+    text: str
+    quote: str = ""
+    start_s: float | None = None
+    end_s: float | None = None
+    suggestion: str = ""
+
+
+@dataclass(frozen=True)
+class TurnScore:
+    score_0_100: float | None
+    heart: dict[str, float | None]
+    checks: list[CheckResult]
+    feedback: list[FeedbackItem] = field(default_factory=list)
