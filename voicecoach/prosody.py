@@ -39,8 +39,9 @@ class ProsodyOptions:
         fmin_hz, fmax_hz: pitch search range, covering low male to high female speech.
         yin_threshold: YIN's absolute threshold on the normalised difference; the
             paper reports 0.1-0.15 as best for speech.
-        drift_window_s: without a baseline, the first and last this-many seconds
-            of speech are compared to see whether the voice rose during the reply.
+        min_drift_speech_s: without a baseline, the second half of the speech is
+            compared with the first to see whether the voice rose during the reply;
+            below this much speech there is too little to compare.
     """
 
     vad_threshold: float = 0.5
@@ -48,13 +49,13 @@ class ProsodyOptions:
     min_pause_s: float = 0.25
     frame_s: float = 0.025
     hop_s: float = 0.010
-    energy_floor_db: float = 35.0
+    energy_floor_db: float = 30.0
     edge_search_s: float = 0.12
     fmin_hz: float = 60.0
     fmax_hz: float = 500.0
     yin_threshold: float = 0.15
     yin_window_s: float = 0.032
-    drift_window_s: float = 3.0
+    min_drift_speech_s: float = 3.0
 
 
 DEFAULT_OPTIONS = ProsodyOptions()
@@ -328,12 +329,17 @@ def _gather(samples: np.ndarray, spans: list[Span], sample_rate: int) -> np.ndar
 def _drift(
     samples: np.ndarray, spans: list[Span], f0: np.ndarray, times: np.ndarray, sample_rate: int, opts: ProsodyOptions
 ) -> tuple[float | None, float | None]:
-    """Pitch (st) and loudness (dB) of the last `drift_window_s` of speech minus the first."""
+    """Pitch (st) and loudness (dB) of the second half of the speech minus the first.
+
+    Halves rather than first and last seconds: a calm sentence falls by a semitone
+    or two from start to end (declination), which would read as a fall; halves
+    average whole phrases against whole phrases.
+    """
     total = sum(s.duration_s for s in spans)
-    if total < 2 * opts.drift_window_s:
+    if total < opts.min_drift_speech_s:
         return None, None
-    head = _clip_spans(spans, opts.drift_window_s, from_end=False)
-    tail = _clip_spans(spans, opts.drift_window_s, from_end=True)
+    head = _clip_spans(spans, total / 2, from_end=False)
+    tail = _clip_spans(spans, total / 2, from_end=True)
     loud = power_db(_gather(samples, tail, sample_rate)) - power_db(_gather(samples, head, sample_rate))
 
     def median_in(part: list[Span]) -> float | None:

@@ -1,0 +1,132 @@
+"""The check registry: every check's own examples, thresholds as data, fixtures judged."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicecoach import turn
+from voicecoach.errors import RulesError
+from voicecoach.rules import all_checks, example_turn
+from voicecoach.rules.thresholds import load_thresholds
+from voicecoach.types import TurnContext
+
+ACOUSTIC_IDS = {"calm-pace", "reply-pause", "steady-pitch", "steady-volume", "no-dead-air", "fillers"}
+REGISTRY = all_checks()
+THRESHOLDS = load_thresholds()
+
+
+def test_every_acoustic_check_of_the_design_is_registered():
+    assert ACOUSTIC_IDS <= set(REGISTRY)
+    assert all(REGISTRY[i].kind == "acoustic" for i in ACOUSTIC_IDS)
+
+
+@pytest.mark.parametrize("check_id", sorted(REGISTRY))
+def test_each_check_teaches_and_has_examples(check_id):
+    spec = REGISTRY[check_id]
+    assert len(spec.guidance) > 40
+    assert spec.passes and spec.fails
+    assert check_id in THRESHOLDS and "weight" in THRESHOLDS[check_id]
+
+
+EXAMPLES = [(cid, ex, True) for cid, spec in REGISTRY.items() for ex in spec.passes] + [
+    (cid, ex, False) for cid, spec in REGISTRY.items() for ex in spec.fails
+]
+
+
+@pytest.mark.parametrize("check_id, example, expected", EXAMPLES,
+                         ids=[f"{c}-{'pass' if e else 'fail'}-{i}" for i, (c, _, e) in enumerate(EXAMPLES)])
+def test_check_examples(check_id, example, expected):
+    result = REGISTRY[check_id].func(example_turn(example), THRESHOLDS[check_id])
+    assert result.id == check_id
+    assert result.passed is expected, result.message
+    assert result.message
+    assert 0.0 <= result.credit <= 1.0
+    assert (result.credit == 1.0) is expected
+
+
+@pytest.mark.parametrize("check_id", sorted(ACOUSTIC_IDS))
+def test_acoustic_checks_do_not_apply_without_audio(check_id):
+    result = REGISTRY[check_id].func(example_turn({"text": "I understand"}), THRESHOLDS[check_id])
+    assert result.passed is None
+
+
+@pytest.fixture(scope="module")
+def judged(transcriber, load, baseline):
+    cache = {}
+
+    def run(name, with_baseline=True):
+        if (name, with_baseline) not in cache:
+            context = TurnContext(baseline=baseline if with_baseline else None)
+            cache[(name, with_baseline)] = turn.judge_recording(load(name), transcriber=transcriber, context=context)
+        return cache[(name, with_baseline)]
+
+    return run
+
+
+def verdicts(judged_turn):
+    return {c.id: c.passed for c in judged_turn.checks}
+
+
+def test_a_calm_reply_passes_every_acoustic_check(judged):
+    assert all(verdicts(judged("calm_reply.wav"))[i] is True for i in ACOUSTIC_IDS)
+    assert judged("calm_reply.wav").score.score_0_100 == 100.0
+
+
+def test_an_agitated_reply_fails_pace_pause_pitch_and_volume(judged):
+    v = verdicts(judged("agitated_reply.wav"))
+    assert v["calm-pace"] is False and v["reply-pause"] is False
+    assert v["steady-pitch"] is False and v["steady-volume"] is False
+    result = judged("agitated_reply.wav")
+    assert result.score.score_0_100 < judged("calm_reply.wav").score.score_0_100
+    assert 1 <= len(result.score.feedback) <= 3
+
+
+@pytest.mark.parametrize("name, check_id", [("dead_air_reply.wav", "no-dead-air"), ("fillers_reply.wav", "fillers"),
+                                            ("pitch_up_5st.wav", "steady-pitch"), ("loud_reply.wav", "steady-volume"),
+                                            ("fast_reply.wav", "calm-pace"), ("pause_3_5.wav", "reply-pause"),
+                                            ("pause_0_3.wav", "reply-pause")])
+def test_each_fault_fails_its_check(judged, name, check_id):
+    assert verdicts(judged(name))[check_id] is False
+
+
+@pytest.mark.parametrize("name, check_id", [("pitch_up_2st.wav", "steady-pitch"), ("quiet_reply.wav", "steady-volume"),
+                                            ("slow_reply.wav", "calm-pace"), ("pause_1_2.wav", "reply-pause"),
+                                            ("mid_pause_reply.wav", "no-dead-air")])
+def test_within_limits_passes(judged, name, check_id):
+    assert verdicts(judged(name))[check_id] is True
+
+
+def test_without_a_baseline_pitch_and_volume_say_so(judged):
+    result = judged("calm_reply.wav", with_baseline=False)
+    by_id = {c.id: c for c in result.checks}
+    assert "no baseline" in by_id["steady-pitch"].message or by_id["steady-pitch"].passed is None
+    assert "no baseline" in by_id["steady-volume"].message
+
+
+def test_partial_credit_for_a_near_miss(judged):
+    pace = {c.id: c for c in judged("fast_reply.wav").checks}["calm-pace"]
+    assert pace.passed is False
+    near = example_turn({"prosody": {"speech_rate_wpm": 180.0, "rate_ratio": 1.1}})
+    near_result = REGISTRY["calm-pace"].func(near, THRESHOLDS["calm-pace"])
+    assert near_result.passed is False and 0.5 < near_result.credit < 1.0
+
+
+def test_house_rules_override_thresholds(tmp_path, judged):
+    rules = tmp_path / "house.toml"
+    rules.write_text("[calm-pace]\nmax_wpm = 300.0\nmax_rate_ratio = 3.0\n\n[fillers]\nweight = 2\n")
+    limits = load_thresholds(rules)
+    assert limits["calm-pace"]["max_wpm"] == 300.0 and limits["fillers"]["weight"] == 2
+    assert limits["reply-pause"] == THRESHOLDS["reply-pause"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("[calm-pace\nmax_wpm = 1", "line 1"),
+    ("[no-such-check]\nweight = 1\n", "unknown check 'no-such-check'"),
+    ("[calm-pace]\nmax_wmp = 200.0\n", "has no setting 'max_wmp'"),
+    ("[calm-pace]\nmax_wpm = \"fast\"\n", "must be a float"),
+])
+def test_bad_house_rules_say_what_is_wrong(tmp_path, content, message):
+    rules = tmp_path / "house.toml"
+    rules.write_text(content)
+    with pytest.raises(RulesError, match=message):
+        load_thresholds(rules)
