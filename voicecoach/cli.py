@@ -47,8 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--text", help="score a typed reply instead of audio (acoustic checks are null)")
     p.add_argument("--baseline", type=Path, help="a calm calibration reading by the same speaker")
     p.add_argument("--reply-pause", type=float, metavar="S", help="reply pause in seconds (instead of the leading silence)")
-    p.add_argument("--customer-name", help="the customer's name (helps transcription and name checks)")
-    p.add_argument("--rules", type=Path, help="house-rules TOML overriding thresholds and weights")
+    p.add_argument("--persona", metavar="ID", help="the customer being answered (see `voicecoach personas list`)")
+    p.add_argument("--turn", type=int, default=0, metavar="N", help="which reply of the call this is, from 0")
+    p.add_argument("--customer-line", metavar="TEXT", help="what the customer just said (default: the persona's line)")
+    p.add_argument("--customer-name", metavar="NAME", help="the customer's name (default: the persona's)")
+    p.add_argument("--agent-name", metavar="NAME", help="the trainee's own name")
+    p.add_argument("--rules", type=Path, help="house-rules TOML: thresholds, weights, combined rules")
     p.add_argument("--model", type=Path, help="a faster-whisper model dir instead of the bundled one")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=_cmd_score)
@@ -58,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, help="a faster-whisper model dir instead of the bundled one")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_cmd_transcribe)
+
+    p = sub.add_parser("personas", help="list, show or check difficult-customer personas")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "show", "check"])
+    p.add_argument("target", nargs="?", help="persona id (show) or persona file (check)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_personas)
 
     p = sub.add_parser("doctor", help="check the model, speech synthesis, audio devices and folders")
     p.add_argument("--json", action="store_true")
@@ -98,8 +108,7 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
 
 def _cmd_score(args: argparse.Namespace) -> int:
     from voicecoach import turn
-    from voicecoach.rules.thresholds import load_thresholds
-    from voicecoach.types import TurnContext
+    from voicecoach.rules.thresholds import load_ruleset
 
     if args.audio is None and args.text is None:
         raise VoiceCoachError("give an audio file to score, or --text \"the reply\"")
@@ -107,36 +116,68 @@ def _cmd_score(args: argparse.Namespace) -> int:
         raise VoiceCoachError("give either an audio file or --text, not both")
     if args.reply_pause is not None and not -30.0 <= args.reply_pause <= 60.0:
         raise VoiceCoachError("--reply-pause must be seconds between -30 and 60")
-    thresholds = load_thresholds(args.rules)
+    if args.turn < 0:
+        raise VoiceCoachError("--turn counts replies from 0")
+    ruleset = load_ruleset(args.rules)
     settings = _settings(args)
+    persona = None
+    if args.persona:
+        from voicecoach.personas import get_persona
+
+        persona = get_persona(args.persona)
+    context = _context(args, persona)
     if args.text is not None:
         if args.baseline is not None:
             _warn("--baseline is ignored with --text: there is no audio to compare")
-        judged = turn.judge_text(args.text, context=TurnContext(customer_name=args.customer_name), thresholds=thresholds)
+        judged = turn.judge_text(args.text, context=context, ruleset=ruleset)
     else:
+        from dataclasses import replace
+
         from voicecoach import audio
         from voicecoach.transcribe import shared_transcriber
 
         recording = audio.load(args.audio, max_duration_s=settings.max_audio_s)
         baseline_rec = audio.load(args.baseline, max_duration_s=settings.max_audio_s) if args.baseline else None
         transcriber = shared_transcriber(settings)
-        baseline = (turn.measure_baseline(baseline_rec, transcriber=transcriber, cache_dir=settings.cache_path)
-                    if baseline_rec is not None else None)
-        context = TurnContext(customer_name=args.customer_name, baseline=baseline)
+        if baseline_rec is not None:
+            baseline = turn.measure_baseline(baseline_rec, transcriber=transcriber, cache_dir=settings.cache_path)
+            context = replace(context, baseline=baseline)
         judged = turn.judge_recording(recording, transcriber=transcriber, context=context,
-                                      thresholds=thresholds, reply_pause_s=args.reply_pause)
+                                      ruleset=ruleset, reply_pause_s=args.reply_pause)
     for warning in judged.warnings:
         _warn(warning)
     if args.json:
-        print(json.dumps(score_json(judged)))
+        print(json.dumps(score_json(judged, context)))
     else:
         print(_score_text(judged))
     return 0
 
 
-def score_json(judged: Any) -> dict[str, Any]:
+def _context(args: argparse.Namespace, persona: Any) -> Any:
+    from voicecoach.types import TurnContext
+
+    line = args.customer_line
+    if line is None and persona is not None:
+        start = persona.state(persona.start_state)
+        line = start.lines[args.turn % len(start.lines)]
+    name = args.customer_name or (persona.address_as if persona is not None else None)
+    return TurnContext(persona=persona, turn_index=args.turn, customer_line=line or "", customer_name=name,
+                       agent_name=args.agent_name)
+
+
+def score_json(judged: Any, context: Any = None) -> dict[str, Any]:
     """The `score --json` contract (DESIGN.md)."""
+    outcome = None
+    if context is not None and context.persona is not None:
+        from voicecoach.personas import turn_outcome
+        from voicecoach.rules.thresholds import load_ruleset
+
+        outcome = turn_outcome(judged.checks, load_ruleset(), context.persona)
     return {
+        "persona": context.persona.id if context is not None and context.persona is not None else None,
+        "turn": context.turn_index if context is not None else 0,
+        "customer_line": context.customer_line if context is not None else "",
+        "outcome": outcome,
         "transcript": judged.transcript.text,
         "words": [asdict(w) for w in judged.transcript.words],
         "no_speech": judged.transcript.no_speech,
@@ -171,12 +212,50 @@ def _score_text(judged: Any) -> str:
     for c in judged.checks:
         mark = {True: "ok  ", False: "MISS", None: " -  "}[c.passed]
         lines.append(f"  {mark} {c.id:<16} {c.message}")
+    heart = {k: v for k, v in judged.score.heart.items() if v is not None}
+    if heart:
+        lines.append("HEART:      " + ", ".join(f"{k.replace('_', ' ')} {v:.0f}" for k, v in heart.items()))
     if judged.score.feedback:
         lines.append("Work on:")
         for i, item in enumerate(judged.score.feedback, 1):
             at = f" (at {item.start_s:.1f} s)" if item.start_s is not None else ""
             lines.append(f"  {i}. {item.text}{at}")
+            if item.suggestion:
+                lines.append(f"     Try: \"{item.suggestion.strip(chr(34))}\"")
     return "\n".join(lines)
+
+
+def _cmd_personas(args: argparse.Namespace) -> int:
+    from voicecoach import personas
+
+    if args.action == "list":
+        found = personas.list_personas()
+        if args.json:
+            print(json.dumps([{"id": p.id, "title": p.title, "customer_type": p.customer_type,
+                               "customer_name": p.customer_name} for p in found]))
+        else:
+            width = max(len(p.id) for p in found)
+            for p in found:
+                print(f"{p.id:<{width}}  {p.customer_type:<16} {p.title}")
+        return 0
+    if not args.target:
+        raise VoiceCoachError(f"`personas {args.action}` needs a {'persona id' if args.action == 'show' else 'file'}")
+    if args.action == "show":
+        persona = personas.get_persona(args.target)
+        if args.json:
+            print(json.dumps(asdict(persona)))
+        else:
+            print(f"{persona.title} ({persona.id}, {persona.customer_type})")
+            print(f"Customer: {persona.customer_name}, address as {persona.address_as}")
+            print(f"Situation: {persona.situation}")
+            print(f"Resolved when: {persona.resolution}")
+            print(f"Opening: \"{persona.opening}\"")
+            print(f"States: {' -> '.join(f'{s.id} ({s.mood})' for s in persona.states)}; up to {persona.max_turns} turns")
+            print("Weighted checks: " + ", ".join(f"{k} x{v:g}" for k, v in persona.checks.items()))
+        return 0
+    persona = personas.load_persona(Path(args.target))
+    print(f"{args.target}: ok ({persona.id}, {len(persona.states)} states)")
+    return 0
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
@@ -211,7 +290,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                                      cache_dir=settings.cache_path)
     for name, title in (("calm_reply.wav", "A calm reply"), ("agitated_reply.wav", "An agitated reply")):
         judged = turn.judge_recording(audio.load(FIXTURES / name), transcriber=transcriber,
-                                      context=TurnContext(customer_name="Hughes", baseline=baseline))
+                                      context=TurnContext(customer_name="Mr Hughes", baseline=baseline,
+                                                          customer_line="This is the third time you've sold me the wrong part!"))
         print(f"== {title} ({name})")
         print(_score_text(judged))
         print()

@@ -364,3 +364,40 @@ def _clip_spans(spans: list[Span], seconds: float, *, from_end: bool) -> list[Sp
         out.append(Span(span.end_s - take, span.end_s) if from_end else Span(span.start_s, span.start_s + take))
         left -= take
     return sorted(out, key=lambda s: s.start_s)
+
+
+def span_delivery(
+    samples: np.ndarray,
+    *,
+    sample_rate: int,
+    start_s: float,
+    end_s: float | None,
+    report: ProsodyReport,
+    baseline: Baseline | None = None,
+    words: int = 0,
+    options: ProsodyOptions | None = None,
+) -> dict[str, float | None]:
+    """Delivery of one stretch of the reply (e.g. the empathy phrase's words) against
+    the speaker's baseline, or against the whole reply when there is no baseline.
+
+    Returns:
+        span_pitch_shift_st, span_loudness_shift_db, span_rate_ratio, span_speech_s
+        (None where not measurable: too short, unvoiced, too few words).
+    """
+    opts = options or DEFAULT_OPTIONS
+    if end_s is None or end_s - start_s < 0.2:
+        return {}
+    part = Span(max(0.0, start_s), min(end_s, len(samples) / sample_rate))
+    segment = samples[int(part.start_s * sample_rate) : int(part.end_s * sample_rate)]
+    ref_pitch = baseline.pitch_median_hz if baseline and baseline.pitch_median_hz else report.pitch_median_hz
+    ref_loud = baseline.loudness_db if baseline and baseline.loudness_db is not None else report.loudness_db
+    ref_rate = baseline.speech_rate_wpm if baseline and baseline.speech_rate_wpm else report.speech_rate_wpm
+    f0, _ = pitch_track(samples, sample_rate=sample_rate, spans=[part], options=opts)
+    voiced = f0[np.isfinite(f0)]
+    pitch_shift = (float(12 * np.log2(np.median(voiced) / ref_pitch))
+                   if len(voiced) >= 5 and ref_pitch else None)
+    loud_shift = power_db(segment) - ref_loud if ref_loud is not None and len(segment) else None
+    duration = part.duration_s
+    rate_ratio = (words / duration * 60.0) / ref_rate if words >= 3 and duration >= 0.5 and ref_rate else None
+    return {"span_pitch_shift_st": pitch_shift, "span_loudness_shift_db": loud_shift,
+            "span_rate_ratio": rate_ratio, "span_speech_s": duration}

@@ -17,8 +17,12 @@ from typing import TYPE_CHECKING
 from voicecoach.types import Baseline, CheckResult, ProsodyReport, Recording, Transcript, TurnContext, TurnScore, Word
 
 if TYPE_CHECKING:
-    from voicecoach.rules.thresholds import Thresholds
+    from voicecoach.rules.thresholds import RuleSet
     from voicecoach.transcribe import Transcriber
+
+# Below this share of common English function words a reply of 4+ words is
+# probably not English, and the English phrase checks cannot judge it fairly.
+MIN_ENGLISH_SHARE = 0.12
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ def judge_recording(
     *,
     transcriber: Transcriber,
     context: TurnContext | None = None,
-    thresholds: Thresholds | None = None,
+    ruleset: RuleSet | None = None,
     reply_pause_s: float | None = None,
 ) -> JudgedTurn:
     """Transcribe, measure and judge one spoken reply (time 0 = customer stopped)."""
@@ -45,6 +49,8 @@ def judge_recording(
     warnings = [w for w in [audio.clipping_warning(recording)] if w]
     spans = prosody.speech_spans(recording.samples, sample_rate=recording.sample_rate)
     vocabulary = [v for v in (context.customer_name, context.agent_name) if v]
+    if context.persona is not None:
+        vocabulary += [context.persona.address_as, *context.persona.vocabulary]
     transcript = transcriber.transcribe(recording, spans=spans, vocabulary=vocabulary)
     report = prosody.analyse(
         recording.samples, sample_rate=recording.sample_rate, transcript=transcript, spans=spans,
@@ -52,26 +58,31 @@ def judge_recording(
     )
     if transcript.no_speech:
         warnings.append(f"{recording.source}: no speech heard; nothing to judge")
-    return _judge(transcript, report, context, thresholds, warnings)
+    return _judge(transcript, report, context, ruleset, warnings, samples=recording.samples)
 
 
-def judge_text(text: str, *, context: TurnContext | None = None, thresholds: Thresholds | None = None) -> JudgedTurn:
+def judge_text(text: str, *, context: TurnContext | None = None, ruleset: RuleSet | None = None) -> JudgedTurn:
     """Judge a typed reply: content only, acoustic checks are not applicable."""
     tokens = text.split()
     transcript = Transcript(text=text.strip(), words=[Word(t, 0.0, 0.0, 1.0) for t in tokens],
                             language="en", no_speech=not tokens)
-    return _judge(transcript, None, context or TurnContext(), thresholds, [])
+    warnings = [] if tokens else ["the reply is empty: nothing to judge"]
+    return _judge(transcript, None, context or TurnContext(), ruleset, warnings)
 
 
 def _judge(transcript: Transcript, report: ProsodyReport | None, context: TurnContext,
-           thresholds: Thresholds | None, warnings: list[str]) -> JudgedTurn:
+           ruleset: RuleSet | None, warnings: list[str], *, samples: object = None) -> JudgedTurn:
     from voicecoach import scoring
     from voicecoach.rules import TurnInput, run_checks
-    from voicecoach.rules.thresholds import load_thresholds
+    from voicecoach.rules.thresholds import load_ruleset
+    from voicecoach.text import english_share, tokens_of
 
-    limits = thresholds if thresholds is not None else load_thresholds()
-    checks = run_checks(TurnInput(transcript, report, context), limits)
-    return JudgedTurn(transcript, report, checks, scoring.score_turn(checks, limits), warnings)
+    rules = ruleset if ruleset is not None else load_ruleset()
+    tokens = tokens_of(transcript.text)
+    if len(tokens) >= 4 and english_share(tokens) < MIN_ENGLISH_SHARE:
+        warnings = warnings + ["the reply does not look like English: the phrase checks may misjudge it"]
+    checks = run_checks(TurnInput(transcript, report, context, samples=samples), rules)
+    return JudgedTurn(transcript, report, checks, scoring.score_turn(checks, rules, context.persona), warnings)
 
 
 def measure_baseline(recording: Recording, *, transcriber: Transcriber, cache_dir: Path | None = None) -> Baseline:

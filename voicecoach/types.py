@@ -100,14 +100,64 @@ class ProsodyReport:
 
 
 @dataclass(frozen=True)
+class VoiceSettings:
+    """How a persona sounds through pyttsx3/espeak-ng."""
+
+    voice: str = "en-us"
+    rate_wpm: int = 175
+    pitch: int = 50  # espeak-ng pitch, 0-99
+    volume: float = 1.0  # 0.0-1.0
+
+
+@dataclass(frozen=True)
+class PersonaState:
+    id: str
+    mood: int  # 0 calm ... higher = more agitated
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A difficult customer: who they are, how they sound, how they react."""
+
+    id: str
+    title: str
+    customer_type: str
+    customer_name: str
+    address_as: str
+    situation: str
+    kernel_of_truth: str
+    resolution: str
+    vocabulary: tuple[str, ...]
+    max_turns: int
+    start_state: str
+    escalation_allowed_after_turn: int
+    voice: VoiceSettings
+    checks: dict[str, float]  # check id -> weight for this customer (0 = not expected)
+    better: dict[str, str]  # check id -> a better thing to say to this customer
+    states: tuple[PersonaState, ...]
+    ending: dict[str, str]  # "resolved" | "escalated" | "turn_limit" -> closing line
+    outcome: dict[str, str] = field(default_factory=dict)  # optional "calms"/"escalates" rule overrides
+    source: str = ""
+
+    @property
+    def opening(self) -> str:
+        return self.state(self.start_state).lines[0]
+
+    def state(self, state_id: str) -> PersonaState:
+        return next(s for s in self.states if s.id == state_id)
+
+
+@dataclass(frozen=True)
 class TurnContext:
-    persona: str | None = None
+    persona: Persona | None = None
     turn_index: int = 0
     customer_line: str = ""
     customer_name: str | None = None
     agent_name: str | None = None
     baseline: Baseline | None = None
     live: bool = False
+    previous_replies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ class TurnInput:
     transcript: Transcript | None
     prosody: ProsodyReport | None
     context: TurnContext = field(default_factory=TurnContext)
+    samples: Any = None  # the reply's audio (numpy, 16 kHz) when judged from sound
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 CheckFunc = Callable[[TurnInput, dict[str, Any]], CheckResult]
@@ -35,6 +37,7 @@ class Check:
     func: CheckFunc
     passes: tuple[dict[str, Any], ...] = ()
     fails: tuple[dict[str, Any], ...] = ()
+    better: str = ""
 
 
 REGISTRY: dict[str, Check] = {}
@@ -65,18 +68,53 @@ def not_applicable(check_id: str, reason: str) -> CheckResult:
 
 
 def all_checks() -> dict[str, Check]:
-    """Every registered check, importing the check modules on first use."""
-    from voicecoach.rules import acoustic  # noqa: F401  (registers on import)
+    """Every registered check (bundled combined rules included), importing the check
+    modules on first use."""
+    if not any(spec.kind == "combined" for spec in REGISTRY.values()):
+        from voicecoach.rules import acoustic, content  # noqa: F401  (register on import)
+        from voicecoach.rules.combined import bundled_tables
 
+        for rule_id, table in bundled_tables().get("combined", {}).items():
+            REGISTRY[rule_id] = Check(rule_id, "combined", table.get("heart") or None,
+                                      " ".join(str(table["guidance"]).split()), _combined_placeholder,
+                                      tuple(table.get("passes", ())), tuple(table.get("fails", ())),
+                                      str(table.get("better", "")))
     return REGISTRY
 
 
-def run_checks(turn: TurnInput, thresholds: dict[str, dict[str, Any]]) -> list[CheckResult]:
-    """Run every registered check on one turn, in registry order."""
+def _combined_placeholder(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    raise RuntimeError("combined checks run through run_checks with a RuleSet")
+
+
+def run_checks(turn: TurnInput, ruleset: Any) -> list[CheckResult]:
+    """Run every check on one turn: acoustic and content checks in registry order,
+    then the rule set's combined rules, which see the results before them."""
+    from voicecoach.rules.combined import evaluate, symbols
+
     results = []
     for spec in all_checks().values():
-        results.append(spec.func(turn, thresholds.get(spec.id, {})))
+        if spec.kind != "combined":
+            results.append(spec.func(turn, ruleset.thresholds.get(spec.id, {})))
+    span = turn.cache.get("span")
+    if span is None:
+        span = _empathy_span(turn, results)
+    known = [r.id for r in results] + [rule.id for rule in ruleset.combined]
+    for rule in ruleset.combined:
+        values = symbols(results, turn.prosody, span, turn.context.turn_index)
+        results.append(evaluate(rule, values, known))
     return results
+
+
+def _empathy_span(turn: TurnInput, results: list[CheckResult]) -> dict[str, float | None]:
+    empathy = next((r for r in results if r.id == "empathy"), None)
+    if (empathy is None or not empathy.passed or empathy.start_s is None or turn.samples is None
+            or turn.prosody is None):
+        return {}
+    from voicecoach.prosody import span_delivery
+
+    return span_delivery(turn.samples, sample_rate=16000, start_s=empathy.start_s, end_s=empathy.end_s,
+                         report=turn.prosody, baseline=turn.context.baseline,
+                         words=len(empathy.evidence.split()))
 
 
 def band_credit(value: float, low: float | None, high: float | None, tolerance: float) -> float:
@@ -115,6 +153,26 @@ def example_turn(example: dict[str, Any]) -> TurnInput:
         calm.update(example.get("prosody", {}))
         prosody = ProsodyReport(**calm)
     context = dict(example.get("context", {}))
+    persona = context.get("persona")
+    if isinstance(persona, str) and persona.startswith("@"):
+        context["persona"] = stub_persona({persona[1:]: 1.0})
     if prosody is not None and prosody.has_baseline and "baseline" not in context:
         context["baseline"] = Baseline(120.0, -29.0, 140.0)
-    return TurnInput(transcript=transcript, prosody=prosody, context=TurnContext(**context))
+    turn = TurnInput(transcript=transcript, prosody=prosody, context=TurnContext(**context))
+    if "span" in example:
+        turn.cache["span"] = dict(example["span"])
+    return turn
+
+
+def stub_persona(checks: dict[str, float], **fields: Any) -> Any:
+    """A minimal persona that opts into `checks` (for examples and tests)."""
+    from voicecoach.types import Persona, PersonaState, VoiceSettings
+
+    values: dict[str, Any] = dict(
+        id="example", title="Example", customer_type="angry", customer_name="Alex Example", address_as="Alex",
+        situation="", kernel_of_truth="", resolution="", vocabulary=(), max_turns=6, start_state="calm",
+        escalation_allowed_after_turn=99, voice=VoiceSettings(), checks=dict(checks), better={},
+        states=(PersonaState("calm", 0, ("Hello.",)),), ending={},
+    )
+    values.update(fields)
+    return Persona(**values)

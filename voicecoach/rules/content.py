@@ -1,0 +1,542 @@
+"""Content checks: what the trainee said. Phrase patterns first (precise, negation
+aware), then sentence embeddings for paraphrases the patterns do not list.
+
+Why both: a pattern layer alone misses "being sent home empty-handed twice would
+wear anyone down"; embeddings alone cannot tell "I understand why you're upset"
+from "I don't understand why you're upset" (cosine 0.82). So an embedding match
+only counts on a clause with no negator in it, and patterns veto hollow forms
+("I'm sorry you feel that way") outright.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from voicecoach.rules import TurnInput, check, not_applicable
+from voicecoach.rules import lexicon as lx
+from voicecoach.text import Match, Reply, content_stems, tokens_of
+from voicecoach.types import CheckResult
+
+MAX_EMBEDDED_CLAUSES = 40  # a spoken reply has a handful; a pasted essay is judged on patterns beyond this
+GENERIC_STEMS = frozenset({"problem", "issue", "help", "today", "time", "want", "need", "call", "said", "tell", "know",
+                           "look", "going", "come", "make", "take", "sure", "just", "right", "thank", "please",
+                           "sorry", "understand", "good", "bad", "really", "still", "even", "again", "back"})
+
+
+@dataclass
+class TextView:
+    """Per-turn analysis shared by every content check (built once per turn)."""
+
+    reply: Reply
+    clauses: list[tuple[int, int]]
+    vectors: np.ndarray | None
+    customer: Reply | None
+    customer_vector: np.ndarray | None
+
+    def paraphrase(self, name: str, threshold: float) -> tuple[Match | None, float]:
+        """Best non-negated clause close to `name`'s prototypes, if above threshold."""
+        if self.vectors is None or not len(self.vectors):
+            return None, 0.0
+        from voicecoach.rules.content import _index
+
+        index = _index()
+        sims = self.vectors @ index.vectors[name].T
+        best: tuple[Match | None, float] = (None, 0.0)
+        for i, span in enumerate(self.clauses[: len(self.vectors)]):
+            score = float(sims[i].max())
+            if score > best[1] and not self.reply.clause_negated(span):
+                best = (self.reply.match(*span), score)
+        return (best[0], best[1]) if best[1] >= threshold else (None, best[1])
+
+
+def view(turn: TurnInput) -> TextView | None:
+    """The turn's TextView, or None when nothing was said."""
+    if "text" in turn.cache:
+        return turn.cache["text"]
+    result = None
+    transcript = turn.transcript
+    if transcript is not None and not transcript.no_speech and transcript.words:
+        reply = Reply(transcript.words, timed=turn.prosody is not None)
+        if reply.tokens:
+            clauses = reply.clauses[:MAX_EMBEDDED_CLAUSES]
+            customer = Reply.from_text(turn.context.customer_line) if turn.context.customer_line.strip() else None
+            texts = [reply.clause_text(c) for c in clauses]
+            if customer is not None:
+                texts.append(customer.norm)
+            vectors = _embedder().embed(texts) if texts else None
+            customer_vector = None
+            if customer is not None and vectors is not None:
+                customer_vector, vectors = vectors[-1], vectors[:-1]
+            result = TextView(reply, clauses, vectors, customer, customer_vector)
+    turn.cache["text"] = result
+    return result
+
+
+def _embedder():
+    from voicecoach.embed import shared_embedder
+
+    return shared_embedder()
+
+
+_INDEX = None
+
+
+def _index():
+    global _INDEX
+    if _INDEX is None:
+        from voicecoach.embed import PrototypeIndex
+
+        _INDEX = PrototypeIndex(_embedder(), lx.PROTOTYPES)
+    return _INDEX
+
+
+def _silent(check_id: str) -> CheckResult:
+    return not_applicable(check_id, "nothing was said: content not judged")
+
+
+def _opted_in(turn: TurnInput, check_id: str) -> bool:
+    persona = turn.context.persona
+    return persona is not None and persona.checks.get(check_id, 0.0) > 0
+
+
+def _found(check_id: str, match: Match, message: str, *, value: Any = True, threshold: Any = None,
+           credit: float = 1.0, passed: bool = True) -> CheckResult:
+    return CheckResult(check_id, passed, value, threshold, message, match.text, match.start_s, match.end_s, credit)
+
+
+def _missing(check_id: str, message: str, *, value: Any = False, threshold: Any = None, credit: float = 0.0) -> CheckResult:
+    return CheckResult(check_id, False, value, threshold, message, "", None, None, credit)
+
+
+def _fault(check_id: str, match: Match, message: str) -> CheckResult:
+    return CheckResult(check_id, False, match.text, None, message, match.text, match.start_s, match.end_s, 0.0)
+
+
+def _clean(check_id: str, message: str) -> CheckResult:
+    return CheckResult(check_id, True, None, None, message, "", None, None, 1.0)
+
+
+def _quote(match: Match) -> str:
+    return f"\u201c{match.text.strip(' ,.')}\u201d"
+
+
+# ----------------------------------------------------------------------------- Hear
+
+
+@check("reflect", kind="content", heart="hear",
+       passes=({"text": "So the part you were given is wrong for the third time, let me fix that.",
+                "context": {"customer_line": "This is the third time you've given me the wrong part!"}},
+               {"text": "if i got this right the parcel that was promised for tuesday never turned up",
+                "context": {"customer_line": "My parcel was promised for Tuesday and it never came."}}),
+       fails=({"text": "I understand. Let me help you.",
+               "context": {"customer_line": "This is the third time you've given me the wrong part!"}},
+              {"text": "Can I have your account number please?",
+               "context": {"customer_line": "My parcel was promised for Tuesday and it never came."}}))
+def reflect(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Hear the customer out, then reflect their complaint back in your own words
+    ("so the part you were given is wrong again"): it proves you listened and gives
+    you a moment to think."""
+    if not turn.context.customer_line.strip():
+        return not_applicable("reflect", "the customer's line is unknown: reflecting cannot be judged")
+    v = view(turn)
+    if v is None:
+        return _silent("reflect")
+    assert v.customer is not None
+    shared = (content_stems(v.reply.tokens) & content_stems(v.customer.tokens)) - GENERIC_STEMS
+    markers = v.reply.find(lx.REFLECT_MARKERS, negatable=False)
+    similarity = 0.0
+    best_clause = None
+    if v.vectors is not None and v.customer_vector is not None and len(v.vectors):
+        sims = v.vectors @ v.customer_vector
+        best = int(sims.argmax())
+        similarity, best_clause = float(sims[best]), v.reply.match(*v.clauses[best])
+    value = {"shared_words": sorted(shared), "similarity": round(similarity, 3), "marker": bool(markers)}
+    threshold = {"min_shared_words": t["min_shared_words"], "similarity": t["similarity"]}
+    strong = len(shared) >= t["min_shared_words"] + 1 or similarity >= t["similarity"] + 0.1
+    if (markers and (shared or similarity >= t["similarity"] - 0.1)) or strong or (
+            len(shared) >= t["min_shared_words"] and similarity >= t["similarity"] - 0.15):
+        where = markers[0] if markers else best_clause
+        assert where is not None
+        return _found("reflect", v.reply.widen(where), f"You reflected the complaint back: {_quote(where)}.", value=value,
+                      threshold=threshold)
+    credit = 0.4 if markers or shared else 0.0
+    message = ("You signalled you were listening but did not restate what went wrong; name the customer's "
+               "actual problem in your own words." if credit else
+               "You did not reflect the complaint back: restate what went wrong in your own words before answering.")
+    return _missing("reflect", message, value=value, threshold=threshold, credit=credit)
+
+
+@check("open-question", kind="content", heart="hear",
+       passes=({"text": "What happened when you got the part home?", "context": {"persona": "@open-question"}},
+               {"text": "could you walk me through what the courier told you", "context": {"persona": "@open-question"}}),
+       fails=({"text": "Is that right?", "context": {"persona": "@open-question"}},
+              {"text": "What I can do is send a new one today.", "context": {"persona": "@open-question"}}))
+def open_question(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Ask an open question (what, how, tell me more) to get the whole story: an
+    angry customer calms down when they are asked, not told."""
+    if not _opted_in(turn, "open-question"):
+        return not_applicable("open-question", "not expected with this customer")
+    v = view(turn)
+    if v is None:
+        return _silent("open-question")
+    for match in v.reply.find(lx.OPEN_QUESTION, negatable=False):
+        clause = next((c for c in v.clauses if c[0] <= match.first_token <= c[1]), None)
+        text = v.reply.clause_text(clause) if clause else ""
+        if text.startswith(lx.CLOSED_START):
+            continue
+        return _found("open-question", v.reply.widen(match), f"Good open question: {_quote(match)}.")
+    return _missing("open-question", "You asked no open question: ask what happened or how it affected them "
+                                     "before proposing a fix.")
+
+
+@check("customer-name", kind="content", heart="hear",
+       passes=({"text": "I'm sorry about this, Mr Morales.", "context": {"customer_name": "Mr Morales"}},
+               {"text": "eddie let me check that", "context": {"customer_name": "Eddie Morales"}}),
+       fails=({"text": "I'm sorry about this, sir.", "context": {"customer_name": "Mr Morales"}},))
+def customer_name(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Use the customer's name: two people who know each other's names work on a
+    problem together; two strangers argue about it."""
+    name = turn.context.customer_name
+    if not name:
+        return not_applicable("customer-name", "the customer's name is unknown")
+    parts = {p for p in tokens_of(name) if p not in {"mr", "mrs", "ms", "miss", "dr", "sir", "madam", "mister", "missus", "doctor"}}
+    previous = {tok for line in turn.context.previous_replies for tok in tokens_of(line)}
+    if parts & previous:
+        return not_applicable("customer-name", "already used the customer's name earlier in the call")
+    v = view(turn)
+    if v is None:
+        return _silent("customer-name")
+    for i, token in enumerate(v.reply.tokens):
+        if token in parts:
+            return _found("customer-name", v.reply.widen(v.reply.match(i, i)), f"You used the customer's name ({name}).", value=name)
+    return _missing("customer-name", f"Use the customer's name ({name}): it makes the call personal and calmer.",
+                    value=None, credit=0.0)
+
+
+@check("own-name", kind="content", heart="reassure",
+       passes=({"text": "Hi, my name is Priya and I'll be helping you today.", "context": {"turn_index": 0}},
+               {"text": "this is sam speaking from the parts desk", "context": {"turn_index": 0}}),
+       fails=({"text": "I'm sorry to hear that, let me check.", "context": {"turn_index": 0}},))
+def own_name(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Give your own name at the start: it makes you a person who owns the problem,
+    not a faceless company."""
+    if turn.context.turn_index != 0:
+        return not_applicable("own-name", "only expected in the first reply")
+    v = view(turn)
+    if v is None:
+        return _silent("own-name")
+    agent = turn.context.agent_name
+    if agent:
+        wanted = set(tokens_of(agent))
+        for i, token in enumerate(v.reply.tokens):
+            if token in wanted:
+                return _found("own-name", v.reply.widen(v.reply.match(i, i)), "You gave your name.", value=agent)
+    for pattern in lx.OWN_NAME:
+        for m in pattern.finditer(v.reply.norm):
+            if m.group(1) not in lx.NOT_NAMES:
+                match = v.reply.find([re.compile(re.escape(m.group(0)))], negatable=False)[0]
+                return _found("own-name", v.reply.widen(match), f"You introduced yourself: {_quote(match)}.", value=m.group(1))
+    return _missing("own-name", "Give your name early (\"my name is …\"): the customer then deals with a person.",
+                    value=None)
+
+
+# ------------------------------------------------------------------------ Empathize
+
+
+@check("empathy", kind="content", heart="empathize",
+       passes=({"text": "That sounds incredibly frustrating."},
+               {"text": "no wonder youre fed up after waiting in all day"},
+               {"text": "I can't imagine how annoying that must be."}),
+       fails=({"text": "I don't understand why you're upset."},
+              {"text": "Please give me your order number."},
+              {"text": "I understand the process, it takes five days."}))
+def empathy(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Name and relate to the customer's feeling ("that sounds really frustrating"):
+    empathy is acceptance, not agreement, and it has to come before the fix."""
+    v = view(turn)
+    if v is None:
+        return _silent("empathy")
+    hits = v.reply.find(lx.EMPATHY_NEGATION_PROOF, negatable=False) + v.reply.find(lx.EMPATHY)
+    if hits:
+        return _found("empathy", v.reply.widen(hits[0]), f"You showed empathy: {_quote(hits[0])}.", value="phrase")
+    match, score = v.paraphrase("empathy", t["similarity"])
+    if match is not None:
+        return _found("empathy", v.reply.widen(match), f"You showed empathy: {_quote(match)}.", value=round(score, 3),
+                      threshold=t["similarity"])
+    return _missing("empathy", "You did not acknowledge how the customer feels: name the feeling before the fix.",
+                    value=round(score, 3), threshold=t["similarity"])
+
+
+@check("apology", kind="content", heart="empathize",
+       passes=({"text": "I apologize for the wait you've had."},
+               {"text": "i am so sorry about the mix up"},
+               {"text": "Sorry, that's not good enough from us."}),
+       fails=({"text": "I'm not going to apologize for our policy."},
+              {"text": "I'm sorry you feel that way."},
+              {"text": "Sorry, what was your postcode?"}))
+def apology(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Apologize for the customer's experience ("I apologize for the trouble this has
+    caused"): it costs nothing, admits no blame, and takes the heat out of the call."""
+    v = view(turn)
+    if v is None:
+        return _silent("apology")
+    hollow = v.reply.find(lx.NON_APOLOGY, negatable=False) + v.reply.find(lx.PARDON, negatable=False)
+    hollow_tokens = {i for m in hollow for i in range(m.first_token, m.last_token + 1)}
+
+    def real(matches: list[Match]) -> list[Match]:
+        return [m for m in matches if not any(i in hollow_tokens for i in range(m.first_token, m.last_token + 1))]
+
+    full = real(v.reply.find(lx.APOLOGY_FULL))
+    if full:
+        return _found("apology", v.reply.widen(full[0]), f"You apologized: {_quote(full[0])}.", value="apology")
+    bare = real(v.reply.find(lx.APOLOGY_BARE))
+    if bare:
+        return _found("apology", v.reply.widen(bare[0]), f"You said sorry ({_quote(bare[0])}); \"I apologize for …\" naming what "
+                      "went wrong lands better.", value="bare sorry", credit=t["bare_sorry_credit"])
+    if hollow:
+        return _missing("apology", f"{_quote(hollow[0])} is not an apology: apologize for their experience instead.",
+                        value="non-apology")
+    return _missing("apology", "You did not apologize: \"I apologize for the trouble this has caused\" admits no "
+                               "blame and calms the customer.")
+
+
+@check("reassure", kind="content", heart="reassure",
+       passes=({"text": "We're going to get this sorted today."},
+               {"text": "leave it with me, I'll see this through"}),
+       fails=({"text": "I can't promise anything."}, {"text": "Hopefully it will work out."}))
+def reassure(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Reassure the customer that their issue will be dealt with, now or by a time
+    you name: worry drives anger, and a promise you can keep removes it."""
+    v = view(turn)
+    if v is None:
+        return _silent("reassure")
+    hits = v.reply.find(lx.REASSURE)
+    if hits:
+        return _found("reassure", v.reply.widen(hits[0]), f"You reassured the customer: {_quote(hits[0])}.")
+    match, score = v.paraphrase("reassure", t["similarity"])
+    if match is not None:
+        return _found("reassure", v.reply.widen(match), f"You reassured the customer: {_quote(match)}.", value=round(score, 3),
+                      threshold=t["similarity"])
+    return _missing("reassure", "You did not reassure the customer that this will be sorted; promise what you can deliver.",
+                    value=round(score, 3), threshold=t["similarity"])
+
+
+# --------------------------------------------------------------------------- Accept
+
+
+@check("no-contradiction", kind="content", heart="accept",
+       passes=({"text": "Let me look at what happened with the part."},),
+       fails=({"text": "That's not true, you must have ordered the wrong one."},
+              {"text": "our records show you signed for it"}))
+def no_contradiction(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Do not contradict or argue with the customer's account ("that's not true",
+    "you must have…"): accept their experience as real and look for the kernel of truth."""
+    v = view(turn)
+    if v is None:
+        return _silent("no-contradiction")
+    hits = v.reply.find(lx.CONTRADICTION, negatable=False)
+    if hits:
+        return _fault("no-contradiction", v.reply.widen(hits[0]), f"{_quote(hits[0])} contradicts the customer: accept their account "
+                      "and look into it instead.")
+    return _clean("no-contradiction", "You did not contradict the customer.")
+
+
+@check("no-agreement", kind="content", heart="accept",
+       passes=({"text": "Yes, I can do that for you."}, {"text": "So the delivery never came, let me check."}),
+       fails=({"text": "I agree, our delivery service is terrible."}, {"text": "yeah that is ridiculous"}))
+def no_agreement(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Do not reinforce the complaint with "I agree" or "yes, that's terrible":
+    rephrase the key point instead; agreeing fuels the anger and runs down your company."""
+    v = view(turn)
+    if v is None:
+        return _silent("no-agreement")
+    hits = v.reply.find(lx.AGREEMENT)
+    if hits:
+        return _fault("no-agreement", v.reply.widen(hits[0]), f"{_quote(hits[0])} reinforces the complaint: rephrase what went "
+                      "wrong instead of agreeing.")
+    return _clean("no-agreement", "You did not reinforce the complaint.")
+
+
+@check("no-defensiveness", kind="content", heart="accept",
+       passes=({"text": "I'll look into why that happened."},),
+       fails=({"text": "It's not my fault, I'm just doing my job."}, {"text": "as i already told you calm down"}))
+def no_defensiveness(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Do not defend or justify yourself: the anger is not about you, and a defensive
+    answer only raises the tension. Own the problem without owning the blame."""
+    v = view(turn)
+    if v is None:
+        return _silent("no-defensiveness")
+    hits = v.reply.find(lx.DEFENSIVE, negatable=False)
+    if hits:
+        return _fault("no-defensiveness", v.reply.widen(hits[0]), f"{_quote(hits[0])} sounds defensive: leave yourself out of it "
+                      "and talk about fixing the problem.")
+    return _clean("no-defensiveness", "You stayed non-defensive.")
+
+
+@check("no-blaming-colleagues", kind="content", heart="accept",
+       passes=({"text": "I apologize that my colleague gave you the wrong information; let me fix it."},),
+       fails=({"text": "The warehouse messed up again, they're useless."},
+              {"text": "my colleague should never have told you that"}))
+def no_blaming_colleagues(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Apologize for a colleague's mistake without criticizing them: blaming another
+    team tells the customer your company is the problem."""
+    v = view(turn)
+    if v is None:
+        return _silent("no-blaming-colleagues")
+    owned = {m.first_token for m in v.reply.find(lx.BLAME_OK, negatable=False)}
+    hits = [m for m in v.reply.find(lx.BLAME, negatable=False) if not any(o <= m.first_token <= o + 10 for o in owned)]
+    if hits:
+        return _fault("no-blaming-colleagues", v.reply.widen(hits[0]), f"{_quote(hits[0])} blames a colleague: apologize for the "
+                      "mistake on the company's behalf and fix it.")
+    return _clean("no-blaming-colleagues", "You did not blame colleagues.")
+
+
+@check("respectful-boundary", kind="content", heart="accept",
+       passes=({"text": "I really want to help you, and I can do that best if we keep this respectful.",
+                "context": {"persona": "@respectful-boundary"}},),
+       fails=({"text": "Don't you dare talk to me like that.", "context": {"persona": "@respectful-boundary"}},
+              {"text": "Let me check your order.", "context": {"persona": "@respectful-boundary",
+                                                              "customer_line": "Are you stupid or just lazy?"}}))
+def respectful_boundary(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """When attacked personally, stay brief and calm: say, kindly and with optimism,
+    that personal remarks will not help solve it and that you are committed to helping."""
+    if not _opted_in(turn, "respectful-boundary"):
+        return not_applicable("respectful-boundary", "not expected with this customer")
+    line = turn.context.customer_line
+    if line.strip() and not Reply.from_text(line).find(lx.INSULT_CUES, negatable=False):
+        return not_applicable("respectful-boundary", "the customer made no personal attack to answer")
+    v = view(turn)
+    if v is None:
+        return _silent("respectful-boundary")
+    harsh = v.reply.find(lx.BOUNDARY_HARSH, negatable=False)
+    if harsh:
+        return _fault("respectful-boundary", v.reply.widen(harsh[0]), f"{_quote(harsh[0])} hits back: set the boundary kindly, "
+                      "\"I want to help, and we'll get there faster if we keep it about the order\".")
+    good = v.reply.find(lx.BOUNDARY_OK, negatable=False)
+    if good:
+        return _found("respectful-boundary", v.reply.widen(good[0]), f"You set a calm boundary: {_quote(good[0])}.")
+    match, score = v.paraphrase("respectful-boundary", t["similarity"])
+    if match is not None:
+        return _found("respectful-boundary", v.reply.widen(match), f"You set a calm boundary: {_quote(match)}.", value=round(score, 3))
+    return _missing("respectful-boundary", "You let the personal attack pass without a word: say calmly that remarks "
+                    "like that won't help solve it, and that you are committed to helping.", value=round(score, 3))
+
+
+# ------------------------------------------------------------------------- Reassure
+
+
+@check("positive-language", kind="content", heart="reassure",
+       passes=({"text": "What I can do is send a replacement today."},
+               {"text": "I can't refund it, but what I can do is replace it today."}),
+       fails=({"text": "There's nothing I can do, it's against policy."},
+              {"text": "you'll have to call the other number"}))
+def positive_language(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Say what you can do, not what you can't: positive, assertive wording keeps
+    the customer looking at the solution instead of the wall."""
+    v = view(turn)
+    if v is None:
+        return _silent("positive-language")
+    negatives = v.reply.find(lx.NEGATIVE_FRAMING, negatable=False)
+    if not negatives:
+        return _clean("positive-language", "Your wording stayed positive.")
+    counters = v.reply.find(lx.POSITIVE_COUNTER)
+    if counters:
+        return _found("positive-language", v.reply.widen(counters[0]), f"You turned a limit into an offer: {_quote(counters[0])}.",
+                      value=len(negatives))
+    return CheckResult("positive-language", False, len(negatives), None,
+                       f"{_quote(negatives[0])} tells the customer what you can't do: follow it with what you can.",
+                       negatives[0].text, negatives[0].start_s, negatives[0].end_s, 0.0)
+
+
+# ---------------------------------------------------------------------- Take action
+
+
+@check("action", kind="content", heart="take_action",
+       passes=({"text": "Let me check the part number against your car right now."},
+               {"text": "ive booked a courier for tomorrow morning"}),
+       fails=({"text": "There's nothing I can do about it."}, {"text": "I hear you."}))
+def action(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Propose a concrete next step and do it, or bring in someone who can: an
+    action plan turns the conversation from the problem to the solution."""
+    v = view(turn)
+    if v is None:
+        return _silent("action")
+    hits = [m for m in v.reply.find(lx.ACTION) if not v.reply.find(lx.ACTION_NOT, negatable=False)
+            or m.first_token > v.reply.find(lx.ACTION_NOT, negatable=False)[0].last_token]
+    if hits:
+        return _found("action", v.reply.widen(hits[0]), f"You proposed a concrete step: {_quote(hits[0])}.")
+    match, score = v.paraphrase("action", t["similarity"])
+    if match is not None:
+        return _found("action", v.reply.widen(match), f"You proposed a concrete step: {_quote(match)}.", value=round(score, 3),
+                      threshold=t["similarity"])
+    return _missing("action", "You offered no concrete next step: say what you will do now (\"let me check … right now\").",
+                    value=round(score, 3), threshold=t["similarity"])
+
+
+@check("resolution-question", kind="content", heart="take_action",
+       passes=({"text": "What would put this right for you?", "context": {"persona": "@resolution-question"}},),
+       fails=({"text": "I can offer a ten percent discount.", "context": {"persona": "@resolution-question"}},))
+def resolution_question(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Ask what a successful resolution looks like to them: with a customer nothing
+    seems to satisfy, it turns vague demands into something you can deliver."""
+    if not _opted_in(turn, "resolution-question"):
+        return not_applicable("resolution-question", "not expected with this customer")
+    v = view(turn)
+    if v is None:
+        return _silent("resolution-question")
+    hits = v.reply.find(lx.RESOLUTION_QUESTION)
+    if hits:
+        return _found("resolution-question", v.reply.widen(hits[0]), f"You asked what would resolve it: {_quote(hits[0])}.")
+    match, score = v.paraphrase("resolution-question", t["similarity"])
+    if match is not None:
+        return _found("resolution-question", v.reply.widen(match), f"You asked what would resolve it: {_quote(match)}.",
+                      value=round(score, 3))
+    return _missing("resolution-question", "Ask what a good outcome looks like to them (\"what would put this right "
+                    "for you?\") before offering more.", value=round(score, 3))
+
+
+@check("alternatives", kind="content", heart="take_action",
+       passes=({"text": "I can either send a new one today or refund you in full.", "context": {"persona": "@alternatives"}},),
+       fails=({"text": "I can send a new one today.", "context": {"persona": "@alternatives"}},))
+def alternatives(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Offer a range of options you can actually deliver, and be upfront about what
+    you cannot authorize: a choice gives a hard-to-please customer control back."""
+    if not _opted_in(turn, "alternatives"):
+        return not_applicable("alternatives", "not expected with this customer")
+    v = view(turn)
+    if v is None:
+        return _silent("alternatives")
+    hits = v.reply.find(lx.ALTERNATIVES)
+    if hits:
+        return _found("alternatives", v.reply.widen(hits[0]), f"You offered options: {_quote(hits[0])}.")
+    single = v.reply.find(lx.ACTION)
+    if single:
+        return _missing("alternatives", "You offered one way forward; give two or three options they can choose from.",
+                        credit=0.5)
+    return _missing("alternatives", "Offer the customer a choice of two or three things you can do.")
+
+
+@check("no-premature-escalation", kind="content", heart="take_action",
+       passes=({"text": "Let me see what I can do myself first."},
+               {"text": "I'll bring my manager in now.", "context": {"turn_index": 4}}),
+       fails=({"text": "Let me get my manager for you.", "context": {"turn_index": 0}},
+              {"text": "ill transfer you to a supervisor", "context": {"turn_index": 1}}))
+def no_premature_escalation(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Do not hand the customer to a supervisor as a shortcut: exhaust your own options
+    first, and follow the escalation policy only when they are spent."""
+    v = view(turn)
+    if v is None:
+        return _silent("no-premature-escalation")
+    persona = turn.context.persona
+    allowed_after = persona.escalation_allowed_after_turn if persona is not None else t["default_allowed_after_turn"]
+    hits = v.reply.find(lx.ESCALATION)
+    if not hits:
+        return _clean("no-premature-escalation", "You kept ownership of the call.")
+    if turn.context.turn_index >= allowed_after:
+        return _found("no-premature-escalation", v.reply.widen(hits[0]), f"Involving a manager now is within policy: {_quote(hits[0])}.")
+    return _fault("no-premature-escalation", v.reply.widen(hits[0]), f"{_quote(hits[0])} hands the call off too early: try your own "
+                  "options first.")

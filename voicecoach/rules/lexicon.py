@@ -1,0 +1,411 @@
+"""Phrase patterns and paraphrase prototypes behind the content checks.
+
+Patterns run on `text.Reply.norm`: lower case, contractions expanded ("can not",
+"i am", "do not"), fillers and punctuation removed. `W` is "any one word". Each
+list is the way trainees really phrase the move, gathered from the guidance in
+shared/GUIDANCE.md and the seeds, plus the hollow or negated forms that must
+not count. Prototypes are short exemplar sentences; a clause whose embedding is
+close enough to one of them counts as a paraphrase (see rules/content.py).
+"""
+
+from __future__ import annotations
+
+from voicecoach.text import compile_all
+
+W = r"(?:\w+ )"
+FEELING = (r"(?:frustrat\w*|annoy\w*|upset\w*|angry|anger|infuriat\w*|madden\w*|stress\w*|worr\w*|disappoint\w*|"
+           r"inconvenien\w*|irritat\w*|exasperat\w*|fed up|aggravat\w*|awful|terrible|horrible|nightmare|hassle|"
+           r"difficult|tough|draining|exhausting|confusing|concern\w*|let down|a pain|painful|disrupt\w*|distress\w*|"
+           r"anxious|anxiety|scary|embarrass\w*|insult\w*|unfair|upsetting|maddening|galling|rough|hard|"
+           r"unacceptable|not good enough|fed up|cross|furious|livid|sick of|tired of|a headache|a mess|stuck|"
+           r"out of pocket|ignored|fobbed off|messed around|run around|runaround|wasted|waste of)")
+ADVERB = r"(?:(?:so|really|very|incredibly|extremely|truly|completely|totally|absolutely|such|quite|pretty|"
+ADVERB += r"genuinely|deeply|hugely|incredibly|understandably|rightly|a bit|a little|a real|really really) )"
+
+EMPATHY = compile_all([
+    rf"i {ADVERB}*(?:can |could )?(?:completely |totally |fully |really |do |absolutely |can totally )?(?:understand|see|hear|imagine|appreciate|get|know|sense|recognize|recognise) {W}{{0,4}}{FEELING}",
+    rf"(?:that|this|it|which) (?:sounds|must (?:be|have been|feel)|would (?:be|have been|make)|is|was|has been|seems|looks) {ADVERB}*(?:like )?(?:a |an |such a |really )?{W}{{0,1}}{FEELING}",
+    rf"(?:you|anyone|anybody|everyone) must (?:be|feel|have been) {ADVERB}*{W}{{0,1}}{FEELING}",
+    rf"no wonder (?:you|that you) (?:are|were|feel|have|got)",
+    rf"i would (?:be|feel|have been) {ADVERB}*(?:\w+ )?{FEELING}",
+    rf"i would (?:be|feel) (?:the same|exactly the same|just the same)",
+    r"(?:i would|anyone would|anybody would|who would not|who would not) (?:be|feel) \w+ (?:too|as well|in your)",
+    r"in your (?:shoes|position|place|situation)",
+    r"i (?:can |could |completely |totally |really |do )*(?:see|understand|get|appreciate) (?:why|how) (?:you|this|that|it|anyone)",
+    r"(?:i can see|i understand|i get|i know) where you are coming from",
+    r"(?:drive|drives|drove|driving) (?:me|you|anyone|anybody|everyone|somebody|someone) (?:up the wall|crazy|mad|nuts|round the bend|spare|bananas|insane)",
+    r"(?:completely|totally|perfectly|entirely|very) understandable",
+    r"understandably",
+    r"you have (?:every|a) right to (?:be|feel)",
+    rf"your (?:frustration|anger|annoyance|concern|concerns|feelings|upset|disappointment|worry|worries) (?:is|are) {ADVERB}*(?:understandable|valid|fair|justified|reasonable|legitimate|natural)",
+    r"i hear (?:you|how|what|that you|that this|your)",
+    r"i feel for you",
+    r"(?:i|we) get it",
+    r"what a (?:hassle|nightmare|pain|headache|mess|terrible|awful|frustrating|let down)",
+    r"i can (?:only )?imagine",
+    r"(?:can|could) not imagine (?:how|what)",
+    rf"(?:the last thing|not what) you (?:need|needed|wanted|want|expected|deserve)",
+    r"(?:makes|make) (?:complete |total |perfect )?sense (?:that|why) you",
+    r"i know (?:how|what) (?:that|this|it) (?:feels|is like)",
+    r"i would hate (?:that|for|to)",
+    r"(?:that|this) is (?:not|no) (?:the )?(?:experience|service) you (?:should|deserve|expected)",
+])
+# Phrases that contain a negator yet are empathy ("I can't imagine how...").
+EMPATHY_NEGATION_PROOF = compile_all([
+    r"(?:can|could) not imagine (?:how|what)",
+    r"no wonder",
+    rf"(?:the last thing|not what) you (?:need|needed|wanted|want|expected|deserve)",
+    r"(?:that|this) is (?:not|no) (?:the )?(?:experience|service) you (?:should|deserve|expected)",
+    r"who would not (?:be|feel)",
+    r"(?:not good enough|not acceptable)",
+])
+
+APOLOGY_FULL = compile_all([
+    r"i (?:\w+ ){0,3}apologi[sz]e",
+    r"(?:my|our) (?:\w+ )?apologies",
+    r"apologies (?:for|about|that)",
+    r"please accept (?:my|our) (?:\w+ )?apolog\w*",
+    r"(?:i|we) (?:deeply |sincerely |truly |really )?regret",
+    r"(?:i am|we are) (?:\w+ ){0,2}sorry (?:for|about|that|to hear|this|it|you have|you had|you were|you went|we)",
+    r"sorry (?:for|about) (?:the|this|that|all|any|your|what|our|my|everything)",
+    r"(?:so|really|very|terribly|truly|incredibly|deeply|genuinely|extremely) sorry",
+])
+APOLOGY_BARE = compile_all([r"(?:i am |we are )?sorry"])
+NON_APOLOGY = compile_all([
+    r"sorry (?:that |if )?you (?:feel|felt|think|thought|see it|took it|are upset|are offended|were offended)(?: (?:that way|like that|this way|so))?",
+    r"sorry if (?:you|that|this|anyone)",
+    r"sorry but (?:that is|it is|this is|there is|i can not|we can not|we do not|the policy|our policy|rules)",
+])
+# "Sorry, what was the number?" is "pardon", not an apology.
+PARDON = compile_all([
+    r"sorry (?:what|could you|can you|would you|say that|say again|i did not (?:catch|hear|get)|who|which|where|when|how|did you|come again|one more time|repeat)",
+])
+
+REASSURE = compile_all([
+    r"(?:we|i) (?:will|are going to|am going to|shall|can|will definitely|will absolutely|will certainly) (?:\w+ ){0,2}(?:sort|fix|resolve|solve|get (?:this|it|that|you|everything|things)|take care|put (?:this|it|things|that) right|make (?:this|it|things|that) right|figure|work (?:this|it|that) out|handle|look after|get to the bottom|sort you out|get you sorted|see this through|make it up)",
+    r"i (?:will|am going to|shall) (?:\w+ ){0,1}(?:make sure|ensure|personally|see to it|see that|follow (?:this|it|that) (?:up|through)|stay on|keep (?:you|on)|own this|take ownership|not let|not rest)",
+    r"rest assured",
+    r"i (?:promise|guarantee)",
+    r"you have my (?:word|promise|guarantee)",
+    r"you are in (?:good|safe) hands",
+    r"leave (?:it|this|that) (?:with|to) me",
+    r"i (?:have )?got (?:this|you|it from here)",
+    r"consider it (?:done|sorted)",
+    r"(?:we|i) will not let (?:this|that|it|you)",
+    r"you will not (?:have to|need to) (?:\w+ ){0,3}(?:again|chase|call back|worry|wait)",
+    r"you (?:do not|will not) need to worry",
+    r"(?:this|it|that) (?:will|is going to|shall) (?:\w+ )?(?:not|never) happen again",
+    r"(?:this|it|that|everything|your \w+) (?:will|is going to|shall) (?:be|get) (?:\w+ )?(?:sorted|fixed|resolved|done|taken care of|put right|made right|with you|delivered|back)",
+    r"(?:we will|i will|we are going to|i am going to) (?:\w+ )?(?:get|have) (?:this|it|that|you|your \w+) (?:\w+ )?(?:sorted|fixed|resolved|done|back|working|delivered|replaced|refunded)",
+    r"by the end of (?:the day|today|this call|the call)",
+    r"(?:we|i) (?:will|can) (?:absolutely|definitely|certainly) (?:\w+ )?(?:help|do that|sort|fix|get)",
+    r"(?:this|it) (?:is|will be) (?:my|our) (?:top )?priority",
+    r"i am (?:not going anywhere|on it|here to (?:help|sort|fix|make))",
+    r"we (?:will|are going to) get there",
+    r"(?:one way or another|no matter what)",
+])
+
+ACTION_VERBS = (r"(?:check|look|pull|find|book|arrange|send|email|text|call|ring|refund|replace|swap|exchange|credit|"
+                r"reissue|resend|re-send|order|reorder|raise|log|process|track|trace|contact|chase|update|cancel|waive|"
+                r"reverse|set|schedule|put|get|take|fix|sort|verify|confirm|investigate|review|open|issue|organi[sz]e|"
+                r"dispatch|ship|courier|collect|deliver|walk|measure|compare|test|reset|transfer|apply|add|remove|change|"
+                r"amend|extend|reduce|offer|note|flag|go|bring|grab|speak|talk|ask|escalate|start|pop|run|print|fetch|"
+                r"reserve|hold|match|upgrade|downgrade|adjust|correct|rebook|redeliver|expedite|prioriti[sz]e|pay|"
+                r"knock|cover|compensate|give|show|write|file|submit|request|contact|see|dig|double|pause|freeze|"
+                r"restructure|spread|split|move|push|recheck|reroute|redirect|help|handle|deal|follow|keep|make)")
+ACTION = compile_all([
+    rf"(?:let me|allow me to|let us|i will|i am going to|i am gonna|i am|i am just|i will just|i can|we will|we can|we are going to|i would like to|i would be happy to|i am happy to|i will be|i shall|i have|i am now|i am currently|i need to|i will go ahead and|i am going to go ahead and) (?:\w+ ){{0,2}}{ACTION_VERBS}\w*",
+    rf"what i (?:can|will|am going to|am able to|would like to) do (?:is|now|right now|for you)",
+    rf"i (?:have|have just|just|already) (?:\w+ )?(?:booked|arranged|sent|refunded|credited|ordered|raised|logged|processed|issued|scheduled|cancelled|canceled|waived|applied|flagged|updated|emailed|escalated|put|reserved|reissued|added|set up|started|opened|contacted|spoken|asked|found|checked|pulled|noted|made)",
+    rf"(?:the next step|the first thing|first thing) (?:is|will be|i will do)",
+    r"i will (?:call|ring|email|text|get back to) you (?:back )?(?:\w+ ){0,3}(?:at|by|before|in|within|tomorrow|today|this|first|on|when)",
+    r"(?:as we speak|right now i am|i am doing (?:that|it|this) now|i am on it)",
+    rf"(?:here is|this is) what (?:i|we) (?:will|are going to|am going to|can) do",
+])
+ACTION_NOT = compile_all([
+    r"(?:i|we) can not do (?:anything|much)",
+    r"nothing (?:i|we) can do",
+])
+
+REFLECT_MARKERS = compile_all([
+    r"so (?:what )?you (?:are|were|have|had|did|got|received|came|ordered|paid|waited|called|bought|spent|been|say|said|mean|want|need|tried|went|stayed|took)",
+    r"if i (?:have|understand|heard|hear) (?:this |that |it |you )?(?:right|correctly)",
+    r"if i (?:have )?got (?:this|that|it|you) right",
+    r"what i am hearing is",
+    r"(?:i hear|i understand|i gather|i see|i can see|i note) (?:that )?(?:you|your|the|this|it)",
+    r"just to (?:confirm|make sure|check|be clear|recap|clarify)",
+    r"let me (?:make sure|check) i (?:understand|have|got)",
+    r"(?:it )?sounds like (?:you|your|the)",
+    r"you are (?:saying|telling me)",
+    r"(?:so|and) (?:the|your) \w+ (?:was|is|were|has|had|did|still|never|arrived|came|broke)",
+    r"you (?:have|had|were|have been|had been) (?:\w+ ){0,2}(?:waiting|told|promised|given|sent|charged|left|back|here|calling|trying)",
+    r"(?:to recap|to sum up|in other words|so basically)",
+])
+
+OPEN_QUESTION = compile_all([
+    r"(?:^|(?<=\s))(?:so |and |okay |ok |now |right )?(?:what|how|why|which|in what way)(?! (?:i|we) (?:can|will|would|am|are|could|shall|need|have)\b)(?! about\b)(?! a\b)(?! is (?:that|this) (?:going|the)\b) \w+",
+    r"(?:could|can|would|will) you (?:\w+ )?(?:tell|walk|talk|explain|describe|share|give me|fill) (?:me|us)?",
+    r"tell me (?:more|about|what|how|a bit|a little|exactly|everything|which|when)",
+    r"(?:help me understand|talk me through|walk me through|take me through)",
+    r"(?:when|where) (?:did|was|were|do|does|have|had) (?:you|it|this|that|the)",
+])
+CLOSED_START = ("is ", "are ", "do ", "did ", "does ", "can ", "could i", "would that", "will that", "have you",
+                "has ", "was ", "were ", "shall ", "may ", "should ")
+
+OWN_NAME = compile_all([
+    r"my name is (\w+)",
+    r"my name(?:s)? (\w+)",
+    r"this is (\w+) (?:\w+ )?(?:speaking|here|from|on the line|at)",
+    r"i am (\w+) (?:from|at|with|on) (?:the )?(?:\w+ )?(?:team|department|desk|support|customer|service|company|store|bank|counter|\w+)",
+    r"(\w+) (?:speaking|here) (?:from|at|how)",
+    r"you are (?:speaking|talking) (?:to|with) (\w+)",
+    r"you have (?:reached|got|been put through to) (\w+)",
+    r"(?:i am|call me|it is) (\w+) by the way",
+])
+NOT_NAMES = frozenset("""sorry so really very happy going here just not afraid glad calling the a an your you this that
+it is from on with at team sure more only also still now looking trying working able unable aware ready checking
+pleased delighted honestly totally completely absolutely definitely certainly customer service support department
+desk store bank company counter calling speaking sorting dealing helping handling one someone somebody""".split())
+
+CONTRADICTION = compile_all([
+    r"that is (?:\w+ )?(?:not|simply not|just not|definitely not|absolutely not) (?:true|right|correct|accurate|what happened|how it (?:works|happened|went)|the case|what (?:we|i|you) (?:said|told))",
+    r"you are (?:\w+ )?(?:wrong|mistaken|confused|incorrect|lying|making (?:this|that|it) up|exaggerating|overreacting|imagining)",
+    r"(?:no|nope) (?:you|that|it|we|i) (?:did not|do not|does not|was not|is not|were not|never|have not|had not)",
+    r"you must have (?:\w+ ){0,3}(?:\w+)",
+    r"you (?:should|could) have (?:\w+ )?(?:checked|read|ordered|told|called|looked|known|asked|noticed|seen|measured|given|brought|said)",
+    r"you (?:probably|obviously|clearly|evidently|likely) (?:\w+ ){0,2}(?:ordered|gave|entered|typed|misread|forgot|did|chose|picked|got|missed|brought|asked|put|said|told|wrote|selected)",
+    r"(?:that|this|it) (?:never|did not) happen",
+    r"that is (?:impossible|not possible according to|nonsense|rubbish|ridiculous)",
+    r"that (?:can|could) not be (?:right|true|the case)",
+    r"(?:actually|in fact|technically) (?:you|it was you|that is not|it is not|the \w+ (?:was|is) (?:fine|correct|right))",
+    r"our (?:records|system|systems|notes|logs) (?:clearly )?(?:show|shows|say|says|state|states|indicate|indicates) (?:that )?you",
+    r"there is no way (?:that|you|the|it|this|we)",
+    r"i (?:do not|really do not) (?:think|believe) (?:that is|that was|you|it was|this is) (?:\w+ )?(?:true|right|correct|what|accurate|the case|did)",
+    r"(?:nobody|no one|we never|i never) (?:promised|said|told|agreed|offered|guaranteed)",
+    r"we (?:never|did not) (?:promise|say|tell|agree|offer|guarantee)",
+    r"i (?:doubt|do not believe) (?:that|you|it|this)",
+    r"(?:it|that|this) is (?:your|the customer's) (?:own )?(?:fault|mistake|responsibility|problem)",
+    r"you (?:did not|didn't|never) (?:read|check|follow|listen|fill|give|tell|pay attention)",
+    r"(?:the|your) \w+ (?:was|is) (?:working )?(?:fine|perfect|correct) when (?:it|we|you)",
+    r"you (?:are|were) the one who",
+])
+
+AGREEMENT = compile_all([
+    r"i (?:\w+ )?(?:completely |totally |fully |absolutely |do |entirely |100 percent |one hundred percent )?agree(?! to)(?! with (?:the|our) (?:policy|terms))",
+    r"you are (?:\w+ )?(?:absolutely |completely |totally |so |quite |dead |100 percent |one hundred percent )?right(?! to)(?! about the (?:\w+ )?(?:number|date|time|amount))",
+    r"(?:yes|yeah|yep) (?:that is|it is|this is|that was|it was|they are|we are|you are) (?:\w+ )?(?:true|right|correct|terrible|awful|ridiculous|unacceptable|a disgrace|shocking|rubbish|useless|pathetic|a joke|bad|poor|outrageous|appalling)",
+    r"that is (?:so |completely |totally |absolutely |very |quite |all |sadly )?true",
+    r"(?:our|the|this|your) (?:service|company|delivery|deliveries|system|systems|staff|team|product|products|courier|couriers|store|shop|bank|process|website|app) (?:is|are|has been|have been|was|were) (?:\w+ )?(?:terrible|awful|useless|rubbish|a joke|hopeless|shocking|a disgrace|bad|poor|pathetic|appalling|a shambles|the worst|incompetent)",
+    r"(?:it is|that is|this is|it was|that was) (?:absolutely |completely |totally |frankly |honestly |just )?(?:ridiculous|a joke|a disgrace|shocking|pathetic|outrageous|appalling|a shambles|disgraceful|scandalous)",
+    r"we are (?:\w+ )?(?:terrible|useless|hopeless|awful|the worst|a joke|rubbish|incompetent|pathetic)",
+    r"(?:absolutely|exactly|totally|definitely) (?:right|true|agree)",
+    r"(?:you have|you have got) a point",
+    r"(?:i|we) (?:would|will) (?:never|not) (?:buy|use|shop|bank|order) (?:from|with|here|there) (?:\w+ )?either",
+    r"i (?:would )?(?:not|never) blame you for (?:leaving|going|switching|cancelling)",
+])
+
+DEFENSIVE = compile_all([
+    r"(?:it is|that is|that was|this is|it was|this was) (?:\w+ )?not (?:my|our|me) (?:fault|doing|problem|responsibility|decision|call|department|job)",
+    r"not my (?:fault|problem|department|responsibility|job|decision|call|doing|area)",
+    r"i am (?:just|only|simply) (?:doing my job|following|the messenger|here to|telling you|a|an|one)",
+    r"do not (?:blame|shout at|yell at|take it out on|get angry at|have a go at) me",
+    r"i (?:did not|do not|never) (?:make|write|set|create) (?:the|these|our|that|this) (?:rules|rule|policy|policies|decision|prices)",
+    r"i (?:did not|never|was not the one who) (?:do|did|say|said|cause|caused|touch|touched|sell|sold|promise|promised|ship|shipped|send|sent|pack|packed)",
+    r"as i (?:already |have already |just |have just |previously |have )?(?:said|told you|explained|mentioned|stated)",
+    r"i (?:already|have already|have just) (?:told|explained|said)",
+    r"(?:please |just |you need to |you have to |can you |could you |will you )?calm down",
+    r"there is no (?:need|call|reason) (?:to|for) (?:shout|yell|be rude|raise your voice|get angry|be like that|that|swear|the attitude|this attitude)",
+    r"(?:i am|i have been) (?:doing|trying) (?:my|the) (?:very )?best",
+    r"with all due respect",
+    r"you (?:do not|have no) (?:need|right) to (?:shout|yell|be rude|talk to me|speak to me|raise)",
+    r"(?:that is|it is) (?:just )?(?:how|the way) (?:it|things|this) (?:is|are|works|work|goes)",
+    r"i (?:was not|am not) (?:even )?(?:the one|working|here|on shift|responsible|to blame)",
+    r"(?:it is|that is) not (?:like|as if) i",
+    r"i have (?:other|a lot of|lots of|many) (?:customers|calls|people)",
+    r"you (?:are|were) (?:being )?(?:unreasonable|difficult|rude|impossible)",
+    r"i (?:can not|can't) (?:help|control) (?:it|that|what|the)",
+    r"what do you (?:want|expect) me to do",
+    r"i (?:only|just) work here",
+    r"(?:you|customers) (?:people )?(?:always|never) (?:\w+ )?(?:read|listen|check)",
+    r"do you (?:think|want) i (?:wanted|want|like|enjoy)",
+    r"i (?:do not|don't) (?:have to|need to) (?:explain|justify|listen)",
+])
+
+BLAME_WHO = (r"(?:(?:my|our|the|that|this|your|his|her|their) (?:\w+ )?(?:colleague|colleagues|coworker|coworkers|team ?mate|agent|agents|rep|reps|"
+             r"representative|advisor|adviser|staff|team|warehouse|driver|drivers|courier|couriers|delivery (?:guy|driver|team|company|people)|"
+             r"back office|billing|tech|technical|engineer|engineers|manager|supervisor|department|store|branch|shop|guys|guy|lad|girl|"
+             r"people|person|clerk|cashier|someone|system team|dispatch|packer|packers|night shift|day shift|temp|trainee|"
+             r"contractor|contractors|partner|supplier|suppliers|factory|lads)|(?:whoever|the last person|the previous (?:person|agent|rep)|"
+             r"the other (?:agent|person|guy|department|team|branch|store|shift)|the new (?:guy|girl|person|starter|hire)|he|she|they|them|somebody|someone))")
+BLAME_HOW = (r"(?:messed|mess|screwed|screw|botched|bungled|fouled|cocked|stuffed|mucked|dropped the ball|did not bother|could not be bothered|"
+             r"can not be bothered|do not (?:know|care)|does not (?:know|care)|did not (?:know|care|check|read|listen|follow)|should (?:not|never) have|should have (?:known|checked|told)|"
+             r"useless|incompetent|hopeless|lazy|careless|clueless|sloppy|idiot|idiots|the problem|to blame|no idea|not (?:very )?good at|"
+             r"(?:always|never|constantly|keep|keeps) (?:\w+ )?(?:get|gets|getting|mess|messing|do|does|make|makes|making|mix|mixes|lose|loses|check|checks) (?:\w+ )?(?:wrong|mistakes|up|it|things|right)|"
+             r"got (?:it|this|that|everything|things|your \w+) (?:\w+ )?wrong|gave you (?:the )?(?:wrong|bad|incorrect) (?:\w+ )?(?:information|advice|info|part|answer)|lied|a joke|rubbish|terrible|awful|"
+             r"(?:fault|mistake|error)s?|blew it|slacking|asleep|half asleep|winging it|making it up|made it up)")
+BLAME = compile_all([
+    rf"{BLAME_WHO} (?:\w+ ){{0,4}}{BLAME_HOW}",
+    r"(?:it is|it was|that is|that was|this is) (?:all )?(?:the|their|his|her|our) (?:\w+ ){0,2}(?:fault|mistake|doing|screw up|mess)",
+    r"blame (?:the|my|our|them|him|her|that|this) \w*",
+    r"(?:not|never) (?:the )?(?:brightest|sharpest|most competent|most reliable)",
+])
+# Owning a colleague's mistake without criticising them is what the guidance asks for.
+BLAME_OK = compile_all([
+    r"(?:apologi[sz]e|sorry|apologies) (?:\w+ ){0,6}(?:colleague|team|we|our|the \w+) (?:\w+ ){0,3}(?:gave|made|sent|told|got|mix|mixed|mistake)",
+])
+
+NEGATIVE_FRAMING = compile_all([
+    r"(?:i|we) (?:can not|am not able to|are not able to|am unable to|are unable to|am not allowed to|are not allowed to|will not|do not|did not|are not|am not|could not|would not|never) (?:\w+ ){0,2}(?:do|help|give|offer|refund|change|allow|make|promise|send|provide|authori[sz]e|accept|process|guarantee|waive|let|issue|cancel|deliver|replace|exchange|fix|sort|credit|extend|discount|say|tell|know|have|handle|deal|see|find|look)",
+    r"(?:that|this|it) is (?:\w+ )?(?:not possible|impossible|against (?:our |the |company )?(?:policy|rules|procedure)|not (?:something|what) (?:i|we) (?:can|do|offer)|not allowed|not permitted|out of (?:my|our) hands)",
+    r"(?:there is|there was) nothing (?:else )?(?:i|we|more i|more we|anyone) (?:can|could)",
+    r"(?:you will|you would|you are going to) (?:have|need) to",
+    r"you (?:have|need) to (?:call|contact|go|wait|fill|send|speak|ring|email|write|visit|come|bring|talk|pay|accept|understand)",
+    r"(?:unfortunately|sadly|i am afraid) (?:\w+ ){0,3}(?:not|nothing|no|can not|unable|impossible)",
+    r"(?:no|nope) (?:i|we) (?:can not|do not|will not|are not)",
+    r"(?:that is|it is) (?:just |simply )?(?:the|our|company) (?:policy|rule|rules|procedure)",
+    r"(?:the|our) (?:policy|system|rules) (?:does not|do not|will not|can not) (?:allow|let|permit)",
+    r"(?:i|we) (?:do not|can not) (?:do|offer|give) (?:that|refunds|discounts|exceptions|freebies|anything)",
+    r"(?:there is|that is) no (?:way|chance|point)",
+    r"not my (?:department|problem|area)",
+])
+POSITIVE_COUNTER = compile_all([
+    r"what (?:i|we) (?:can|could|will|am able to|are able to|would be happy to) (?:do|offer|arrange)",
+    r"(?:however|but|instead|though|what i can|the good news) (?:\w+ ){0,3}(?:i|we) (?:can|will|could|am able|are able|would be happy|have)",
+    r"the (?:best|quickest|fastest|easiest|simplest) (?:way|option|thing|route)",
+    r"(?:i can|i will|we can|i could) (?:\w+ ){0,4}instead",
+    r"instead (?:i|we) (?:can|will|could)",
+    r"here is what (?:i|we) (?:can|will)",
+    r"the good news is",
+    r"i (?:would be|am) (?:happy|glad|pleased) to",
+    r"(?:i|we) can (?:offer|arrange|set up|give you|get you|send|book|help)",
+    r"(?:let me|i will) (?:\w+ ){0,2}(?:check|find|see|look|get|arrange|book|send|sort)",
+])
+
+BOUNDARY_OK = compile_all([
+    r"(?:personal|those|these|such) (?:remarks|comments|attacks|insults|jibes|digs)",
+    r"(?:name calling|insults|insulting|the insults|swearing|the language|language like that|talking like that|shouting|attacking me|personal attacks|that kind of (?:talk|language))",
+    r"keep (?:this|it|things|our conversation|the conversation|us) (?:\w+ )?(?:respectful|civil|professional|calm|focused|on track|about|polite|courteous|constructive)",
+    r"if we (?:can )?(?:keep|stay) (?:\w+ )?(?:respectful|civil|calm|focused|on)",
+    r"(?:i|we) (?:can|will) (?:\w+ ){0,4}(?:best|quicker|faster|more quickly) if (?:we|you)",
+    r"(?:i|we) (?:really |genuinely |truly )?(?:want|am here|are here|am committed|are committed|am determined) to (?:help|fix|sort|solve|get)",
+    r"(?:work|working) (?:on|through) (?:this|it) together",
+    r"let us (?:focus|concentrate|stick) (?:on|to)",
+    r"(?:will not|does not|is not going to|would not|do not) (?:help|get us|solve|fix|speed|move) (?:\w+ ){0,3}",
+    r"(?:i am|we are) on your side",
+    r"you and (?:me|i) against",
+])
+BOUNDARY_HARSH = compile_all([
+    r"do not (?:you )?(?:dare|talk to me|speak to me|call me)",
+    r"how dare you",
+    r"i (?:will|am going to|shall|can) (?:\w+ )?(?:hang up|end this call|terminate|disconnect|put the phone down|cut you off)",
+    r"(?:watch|mind) your (?:language|mouth|tone|manners)",
+    r"shut up",
+    r"you are (?:\w+ )?(?:rude|being rude|abusive|out of line|unbelievable|pathetic|ridiculous|a nightmare|impossible|a bully|an idiot|stupid)",
+    r"who do you think you are",
+    r"i do not have to (?:take|listen|put up)",
+    r"i (?:will not|refuse to|am not going to) (?:be )?(?:spoken|talked|treated)",
+    r"(?:same|right back) (?:to|at) you",
+    r"you (?:are|sound) (?:the )?(?:idiot|stupid|clueless|dense|thick)",
+])
+INSULT_CUES = compile_all([
+    r"(?:idiot|stupid|useless|incompetent|moron|clueless|pathetic|brain|brainless|thick|dense|waste of|hopeless|"
+    r"deaf|monkey|clown|robot|script|amateur|dim|dimwit|genius|brilliant|clever|joke|imbecile|fool|trained|"
+    r"half asleep|can you even|do you even|a child|talking to a wall|qualified|competent|read|smart|bright)",
+])
+
+RESOLUTION_QUESTION = compile_all([
+    r"what (?:would|could|will|can|might) (?:\w+ ){0,3}(?:make (?:this|it|things|that) (?:right|better|up)|put (?:this|it|things|that) right|resolve|fix|solve|settle|satisfy|help|look like|be (?:a |the )?(?:fair|good|right|best|ideal|acceptable|reasonable|satisfactory))",
+    r"what (?:outcome|result|resolution|solution|remedy)",
+    r"what (?:are you|were you|would you be) (?:\w+ )?(?:hoping|looking|expecting|wanting|after)",
+    r"what (?:do|would|did) you (?:\w+ )?(?:like|want|need|expect) (?:\w+ ){0,3}(?:to (?:happen|see|do|get)|from (?:us|me|this)|as|in)",
+    r"how (?:can|could|would|do|might) (?:i|we) (?:\w+ ){0,2}(?:make (?:this|it|things|that) (?:right|up)|put (?:this|it|things) right|fix|resolve|earn back|win back|turn (?:this|it) around|settle|set (?:this|it) right)",
+    r"what would (?:a |it |you )?(?:\w+ )?(?:take|look like|mean|count)",
+    r"what would you consider (?:fair|reasonable|acceptable)",
+    r"what (?:does|would) (?:a )?(?:good|fair|successful|satisfactory|right|acceptable|reasonable) (?:\w+ )?(?:look like|be|mean)",
+    r"(?:tell me|let me know) what (?:would|you) (?:\w+ ){0,3}(?:right|happy|satisf|need|want|expect|fair)",
+    r"what (?:matters|is important) (?:\w+ ){0,2}(?:to you|for you|most)",
+    r"where (?:would|do) you (?:like|want) (?:us|me|this) to",
+])
+
+ALTERNATIVES = compile_all([
+    r"(?:i|we) (?:can|could) (?:\w+ ){0,8}either",
+    r"either (?:\w+ ){1,14}or",
+    r"(?:one|the first|first|an) option (?:is|would be|could be|we have)",
+    r"(?:another|the other|a second|second|third|a third|other|different|a couple of|a few|some|two|three|several) (?:options|option|choices|choice|ways|alternatives|routes|possibilities)",
+    r"you can (?:choose|pick|decide)",
+    r"(?:would|do) you (?:prefer|rather)",
+    r"or (?:alternatively|instead|if you (?:prefer|would rather|like))",
+    r"alternatively",
+    r"or (?:i|we) (?:can|could|will)",
+    r"(?:if (?:that|this) does not (?:suit|work)|if you would rather)",
+    r"(?:two|three|a few|several|a couple of) (?:things|ways) (?:i|we) can",
+    r"whichever (?:you|suits|works)",
+])
+
+ESCALATION = compile_all([
+    r"(?:get|fetch|grab|call|bring|ask|find|page|put you through to|transfer you to|pass you (?:on |over )?to|put you on (?:to|with)|connect you (?:to|with)|"
+    r"hand you (?:over )?to|escalate (?:this |it |you )?to|hand (?:this|it) (?:over )?to|involve|speak (?:to|with)|talk (?:to|with)|put) (?:\w+ ){0,2}"
+    r"(?:manager|managers|supervisor|supervisors|team leader|team lead|boss|someone more senior|someone senior|senior|line manager|duty manager|store manager)",
+    r"(?:manager|supervisor|team leader|boss) (?:will|can|could) (?:\w+ )?(?:call|speak|talk|deal|handle|take|help|come)",
+    r"(?:would you like|do you want) (?:to )?(?:speak|talk) (?:to|with) (?:a |my |the )?(?:manager|supervisor|team leader|boss)",
+])
+
+# Paraphrase prototypes: how the move sounds when no stock phrase is used.
+PROTOTYPES: dict[str, tuple[str, ...]] = {
+    "empathy": (
+        "that sounds incredibly frustrating",
+        "I can understand why you are so upset",
+        "no wonder you are annoyed",
+        "I would be fed up too if that happened to me",
+        "that must have been really stressful for you",
+        "I can hear how angry this has made you",
+        "being let down like that is awful",
+        "coming back three times would wear anyone down",
+        "waiting in all day for nothing is so disappointing",
+        "I know how much of a hassle this has been",
+        "it is completely understandable that you feel this way",
+        "that is a horrible position to be put in",
+        "I can imagine how worrying this is",
+        "you have every right to be angry about this",
+        "that would drive anyone up the wall",
+    ),
+    "reassure": (
+        "we are going to get this sorted for you today",
+        "I will make sure this is fixed",
+        "you will not have to chase this again",
+        "leave it with me and I will take care of it",
+        "I promise we will put this right",
+        "this will be resolved before the end of the day",
+        "you are in good hands, I will see this through",
+        "I am going to personally make sure this gets done",
+        "we will get to the bottom of this together",
+        "I will stay on this until it is solved",
+    ),
+    "action": (
+        "let me check the tracking for you right now",
+        "I will book a courier for tomorrow morning",
+        "I am refunding the fee as we speak",
+        "I am going to look up your order now",
+        "let me pull up your account",
+        "I will send you a replacement today",
+        "I will call you back by five with an update",
+        "I am checking the part number against your car",
+        "I have arranged a new delivery slot",
+        "I will raise this with the warehouse straight away",
+    ),
+    "resolution-question": (
+        "what would put this right for you",
+        "what outcome are you hoping for",
+        "what would a fair solution look like to you",
+        "how can we make this right",
+        "what would you like to see happen",
+        "what would make you happy with this",
+    ),
+    "respectful-boundary": (
+        "I really want to help you and I can do that best if we keep this respectful",
+        "personal remarks will not help us fix this, but I am committed to sorting it out",
+        "let us focus on solving the problem together",
+        "I am on your side here and I want to get this fixed",
+        "I understand you are angry, and I can help more quickly if we keep it about the order",
+    ),
+}
