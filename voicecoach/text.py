@@ -43,6 +43,9 @@ NEGATORS = frozenset({"not", "never", "no", "nothing", "neither", "nor", "withou
 # understanding un-negated.
 CLAUSE_BREAKS = frozenset({"but", "however", "although", "though", "because", "so", "and", "yet", "instead",
                            "while", "whereas", "although", "anyway"})
+# A new subject starts a new idea in run-on speech ("that's not good enough let me
+# check it"), so a negation before it does not reach past it.
+SUBJECTS = frozenset({"i", "we", "let", "you", "he", "she", "they"})
 FILLERS = frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "hmm", "mm", "mhm", "eh"})
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
@@ -136,7 +139,8 @@ class Reply:
     def negated(self, first: int, last: int, *, window: int = 4) -> bool:
         """A negator inside the phrase or within `window` tokens before it, same clause."""
         start = first
-        while start > 0 and first - start < window and start not in self.breaks:
+        while (start > 0 and self.tokens[first] not in SUBJECTS and first - start < window and start not in self.breaks
+               and self.tokens[start - 1] not in SUBJECTS):
             start -= 1
         if start in self.breaks and start < first and self.tokens[start] in CLAUSE_BREAKS:
             start += 1

@@ -57,7 +57,6 @@ EMPATHY_NEGATION_PROOF = compile_all([
     rf"(?:the last thing|not what) you (?:need|needed|wanted|want|expected|deserve)",
     r"(?:that|this) is (?:not|no) (?:the )?(?:experience|service) you (?:should|deserve|expected)",
     r"who would not (?:be|feel)",
-    r"(?:not good enough|not acceptable)",
 ])
 
 APOLOGY_FULL = compile_all([
