@@ -86,13 +86,28 @@ def shared_embedder() -> Embedder:
 
 
 class PrototypeIndex:
-    """Embeddings of each check's example phrases, computed once per process."""
+    """Embeddings of each check's example phrases: computed once, then kept in the
+    cache dir keyed by the phrases and the model, so a fresh process reads them."""
 
-    def __init__(self, embedder: Embedder, prototypes: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, embedder: Embedder, prototypes: dict[str, tuple[str, ...]], *,
+                 cache_dir: Path | None = None) -> None:
         self.embedder = embedder
         names = sorted(prototypes)
         texts = [t for name in names for t in prototypes[name]]
-        vectors = embedder.embed(texts)
+        key = hashlib.sha256("\n".join([MODEL_SHA256, *texts]).encode()).hexdigest()[:24]
+        cached = cache_dir / "prototypes" / f"{key}.npy" if cache_dir else None
+        vectors = None
+        if cached is not None and cached.is_file():
+            try:
+                vectors = np.load(cached)
+            except (OSError, ValueError):
+                vectors = None
+            if vectors is not None and vectors.shape != (len(texts), DIM):
+                vectors = None
+        if vectors is None:
+            vectors = embedder.embed(texts)
+            if cached is not None:
+                _save(cached, vectors)
         self.vectors: dict[str, np.ndarray] = {}
         start = 0
         for name in names:
@@ -108,3 +123,17 @@ class PrototypeIndex:
         per_clause = sims.max(axis=1)
         index = int(per_clause.argmax())
         return index, float(per_clause[index])
+
+
+def _save(path: Path, vectors: np.ndarray) -> None:
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".proto.", suffix=".npy")
+        with os.fdopen(fd, "wb") as out:
+            np.save(out, vectors)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time

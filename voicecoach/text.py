@@ -45,11 +45,23 @@ CLAUSE_BREAKS = frozenset({"but", "however", "although", "though", "because", "s
                            "while", "whereas", "although", "anyway"})
 # A new subject starts a new idea in run-on speech ("that's not good enough let me
 # check it"), so a negation before it does not reach past it.
-SUBJECTS = frozenset({"i", "we", "let", "you", "he", "she", "they"})
+SUBJECTS = frozenset({"i", "we", "let", "you", "he", "she", "they", "that", "this", "it", "there", "what", "how",
+                      "why", "when", "where", "which", "who"})
 FILLERS = frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "hmm", "mm", "mhm", "eh"})
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
-_END = re.compile(r"[.!?;:]")
+_END = re.compile(r"[.!?;:\u2014\u2013]")
+_DASH = re.compile(r"[-\u2014\u2013.]+|\.\.\.")
+# "name's" is "name is"; other "'s" are possessive ("the courier's fault" -> "courier").
+_IS_AFTER = frozenset({"name", "that", "it", "what", "there", "here", "who", "he", "she", "where", "how", "let",
+                       "this", "everything", "nothing", "something", "one"})
+
+
+def _possessive(piece: str) -> str:
+    if piece.endswith("'s") and piece not in _CONTRACTIONS:
+        stem_ = piece[:-2]
+        return f"{stem_} is" if stem_ in _IS_AFTER else stem_
+    return piece
 STOPWORDS = frozenset("""a about above after again against all am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further had has have having he
 her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now
@@ -88,7 +100,11 @@ class Reply:
         questions: set[int] = set()  # token indices that end a question
         for index, word in enumerate(words):
             raw = word.text.lower().translate(_APOSTROPHES)
-            pieces = _WORD.findall(raw)
+            if _DASH.fullmatch(raw.strip()) and tokens:
+                breaks.add(len(tokens))
+                punctuation.add(len(tokens))
+                continue
+            pieces = [_possessive(p) for p in _WORD.findall(raw)]
             for piece in pieces:
                 if piece in FILLERS:
                     continue

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +47,7 @@ def judge_recording(
     from voicecoach import audio, prosody
 
     context = context or TurnContext()
+    warm = _warm_in_background(ruleset)
     warnings = [w for w in [audio.clipping_warning(recording)] if w]
     spans = prosody.speech_spans(recording.samples, sample_rate=recording.sample_rate)
     vocabulary = [v for v in (context.customer_name, context.agent_name) if v]
@@ -58,7 +60,28 @@ def judge_recording(
     )
     if transcript.no_speech:
         warnings.append(f"{recording.source}: no speech heard; nothing to judge")
+    warm.join()
     return _judge(transcript, report, context, ruleset, warnings, samples=recording.samples)
+
+
+def _warm_in_background(ruleset: RuleSet | None) -> threading.Thread:
+    """Load the rule set and the embedding model while Whisper transcribes: both
+    are mostly native code that releases the GIL, so the wait overlaps."""
+
+    def work() -> None:
+        from voicecoach.rules.content import warm_up
+        from voicecoach.rules.thresholds import load_ruleset
+
+        try:
+            if ruleset is None:
+                load_ruleset()
+            warm_up()
+        except Exception:  # noqa: BLE001 - the same call on the main thread reports it properly
+            pass
+
+    thread = threading.Thread(target=work, name="voicecoach-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def judge_text(text: str, *, context: TurnContext | None = None, ruleset: RuleSet | None = None) -> JudgedTurn:

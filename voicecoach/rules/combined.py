@@ -8,6 +8,7 @@ naming an unknown field fails when the file is loaded, not mid-session.
 from __future__ import annotations
 
 import string
+import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -39,12 +40,29 @@ class CombinedRule:
     sources: dict[str, str]  # expression texts, for display
 
 
+def _engine() -> Any:
+    """rule-engine, imported with voicecoach's pre-generated PLY parse table.
+
+    rule-engine builds its parser when imported and never saves PLY's table, so
+    each process would spend ~0.35 s generating it; PLY looks the table up as
+    `rule_engine.parser.parsetab` and falls back to building it if the grammar
+    signature differs (see scripts/make_parsetab.py).
+    """
+    if "rule_engine" not in sys.modules:
+        from voicecoach import _rule_engine_parsetab
+
+        sys.modules.setdefault("rule_engine.parser.parsetab", _rule_engine_parsetab)
+    import rule_engine as engine
+
+    return engine
+
+
 def _numeric_prosody_fields() -> list[str]:
     return [f.name for f in fields(ProsodyReport) if f.type in ("float | None", "float", "int")]
 
 
 def _context(check_ids: list[str], *, with_value: bool) -> Any:
-    import rule_engine
+    rule_engine = _engine()
 
     types = {name: rule_engine.DataType.FLOAT for name in _numeric_prosody_fields() + list(SPAN_FIELDS)}
     types.update({cid.replace("-", "_"): rule_engine.DataType.BOOLEAN for cid in check_ids})
@@ -57,7 +75,7 @@ def _context(check_ids: list[str], *, with_value: bool) -> Any:
 
 def compile_expression(text: str, check_ids: list[str], *, where: str, with_value: bool = False) -> Any:
     """Compile one expression, or raise RulesError naming `where` and the problem."""
-    import rule_engine
+    rule_engine = _engine()
 
     if not isinstance(text, str) or not text.strip():
         raise RulesError(f"{where}: must be a non-empty expression string")
@@ -128,7 +146,7 @@ def symbols(checks: list[CheckResult], prosody: ProsodyReport | None, span: dict
 
 def evaluate(rule: CombinedRule, values: dict[str, Any], known_ids: list[str]) -> CheckResult:
     """Run one combined rule over the values of a turn."""
-    import rule_engine
+    rule_engine = _engine()
 
     full = {cid.replace("-", "_"): None for cid in known_ids}
     full.update(values)

@@ -90,8 +90,15 @@ def _index():
     if _INDEX is None:
         from voicecoach.embed import PrototypeIndex
 
-        _INDEX = PrototypeIndex(_embedder(), lx.PROTOTYPES)
+        from voicecoach.config import load_settings
+
+        _INDEX = PrototypeIndex(_embedder(), lx.PROTOTYPES, cache_dir=load_settings().cache_path)
     return _INDEX
+
+
+def warm_up() -> None:
+    """Load the embedding model and prototypes now (e.g. while Whisper is busy)."""
+    _index()
 
 
 def _silent(check_id: str) -> CheckResult:
@@ -146,28 +153,39 @@ def reflect(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     if v is None:
         return _silent("reflect")
     assert v.customer is not None
-    shared = (content_stems(v.reply.tokens) & content_stems(v.customer.tokens)) - GENERIC_STEMS
+    customer_stems = content_stems(v.customer.tokens) - GENERIC_STEMS
     markers = v.reply.find(lx.REFLECT_MARKERS, negatable=False)
-    similarity = 0.0
-    best_clause = None
-    if v.vectors is not None and v.customer_vector is not None and len(v.vectors):
-        sims = v.vectors @ v.customer_vector
-        best = int(sims.argmax())
-        similarity, best_clause = float(sims[best]), v.reply.match(*v.clauses[best])
+    sims = v.vectors @ v.customer_vector if v.vectors is not None and v.customer_vector is not None else None
+    best: tuple[float, Match | None, set[str], float] = (0.0, None, set(), 0.0)
+    for i, span in enumerate(v.clauses):
+        shared = content_stems(v.reply.tokens[span[0] : span[1] + 1]) & customer_stems
+        similarity = float(sims[i]) if sims is not None and i < len(sims) else 0.0
+        text = v.reply.clause_text(span)
+        marked = any(span[0] <= m.first_token <= span[1] for m in markers)
+        # A clause about what the agent will do next is an action, not a restatement.
+        acting = bool(_ACTING.match(text))
+        strength = len(shared) + 3 * max(0.0, similarity - 0.3)
+        if marked:
+            strength += 1.5
+        if acting and not marked:
+            strength -= 2.0
+        if strength > best[0]:
+            best = (strength, v.reply.match(*span), shared, similarity)
+    strength, where, shared, similarity = best
     value = {"shared_words": sorted(shared), "similarity": round(similarity, 3), "marker": bool(markers)}
-    threshold = {"min_shared_words": t["min_shared_words"], "similarity": t["similarity"]}
-    strong = len(shared) >= t["min_shared_words"] + 1 or similarity >= t["similarity"] + 0.1
-    if (markers and (shared or similarity >= t["similarity"] - 0.1)) or strong or (
-            len(shared) >= t["min_shared_words"] and similarity >= t["similarity"] - 0.15):
-        where = markers[0] if markers else best_clause
-        assert where is not None
-        return _found("reflect", v.reply.widen(where), f"You reflected the complaint back: {_quote(where)}.", value=value,
+    threshold = {"min_strength": t["min_strength"]}
+    if where is not None and strength >= t["min_strength"]:
+        return _found("reflect", where, f"You reflected the complaint back: {_quote(where)}.", value=value,
                       threshold=threshold)
-    credit = 0.4 if markers or shared else 0.0
-    message = ("You signalled you were listening but did not restate what went wrong; name the customer's "
-               "actual problem in your own words." if credit else
+    credit = 0.4 if markers or strength >= t["min_strength"] / 2 else 0.0
+    message = ("You touched on what they said but did not restate it: name the customer's actual problem in "
+               "your own words." if credit else
                "You did not reflect the complaint back: restate what went wrong in your own words before answering.")
     return _missing("reflect", message, value=value, threshold=threshold, credit=credit)
+
+
+_ACTING = re.compile(r"^(?:(?:and|so|then|but|now|okay|right) )?(?:i will|i am going to|let me|let us|i can|we will|"
+                     r"we can|i have|i am (?:\w+ing)|what i can|i would like to|i could|we could|i need)\b")
 
 
 @check("open-question", kind="content", heart="hear",
@@ -183,10 +201,15 @@ def open_question(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     v = view(turn)
     if v is None:
         return _silent("open-question")
+    facts = {m.first_token for m in v.reply.find(lx.FACT_QUESTION, negatable=False)}
+    names = set(tokens_of(turn.context.customer_name or ""))
     for match in v.reply.find(lx.OPEN_QUESTION, negatable=False):
         clause = next((c for c in v.clauses if c[0] <= match.first_token <= c[1]), None)
-        text = v.reply.clause_text(clause) if clause else ""
-        if text.startswith(lx.CLOSED_START):
+        if clause is None or match.first_token in facts:
+            continue
+        lead = v.reply.tokens[clause[0] : match.first_token]
+        # a question word inside a statement ("I can see how stressful...") is not a question
+        if any(t not in lx.DISCOURSE and t not in names for t in lead):
             continue
         return _found("open-question", v.reply.widen(match), f"Good open question: {_quote(match)}.")
     return _missing("open-question", "You asked no open question: ask what happened or how it affected them "
@@ -465,8 +488,9 @@ def action(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     v = view(turn)
     if v is None:
         return _silent("action")
-    hits = [m for m in v.reply.find(lx.ACTION) if not v.reply.find(lx.ACTION_NOT, negatable=False)
-            or m.first_token > v.reply.find(lx.ACTION_NOT, negatable=False)[0].last_token]
+    blocked = {i for m in v.reply.find(lx.ACTION_NOT, negatable=False) + v.reply.find(lx.ESCALATION)
+               for i in range(m.first_token, m.last_token + 1)}
+    hits = [m for m in v.reply.find(lx.ACTION) if not blocked & set(range(m.first_token, m.last_token + 1))]
     if hits:
         return _found("action", v.reply.widen(hits[0]), f"You proposed a concrete step: {_quote(hits[0])}.")
     match, score = v.paraphrase("action", t["similarity"])

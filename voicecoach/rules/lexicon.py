@@ -18,12 +18,29 @@ FEELING = (r"(?:frustrat\w*|annoy\w*|upset\w*|angry|anger|infuriat\w*|madden\w*|
            r"difficult|tough|draining|exhausting|confusing|concern\w*|let down|a pain|painful|disrupt\w*|distress\w*|"
            r"anxious|anxiety|scary|embarrass\w*|insult\w*|unfair|upsetting|maddening|galling|rough|hard|"
            r"unacceptable|not good enough|fed up|cross|furious|livid|sick of|tired of|a headache|a mess|stuck|"
-           r"out of pocket|ignored|fobbed off|messed around|run around|runaround|wasted|waste of)")
+           r"out of pocket|ignored|fobbed off|messed around|run around|runaround|wasted|waste of|tiring|tired|"
+           r"frighten\w*|scar\w*|overwhelm\w*|uneas\w*|unsettl\w*|doubt\w*|skeptic\w*|sceptic\w*|wary|nervous|"
+           r"short changed|shortchanged|gutted|heartbreak\w*|gall\w*|livid|fuming|sick|worn out|worn down|alarm\w*|"
+           r"shock\w*|hurt\w*|lonely|isolat\w*|trapped|helpless|powerless|humiliat\w*|discourag\w*|demoraliz\w*|"
+           r"demoralis\w*|unsettling|devastat\w*|miserable|unpleasant|impatient|impatience)")
+IDIOM = (r"(?:(?:tear|tearing|pull|pulling) (?:my|your|his|her|their|our) hair out|climb\w* the walls|up the wall|"
+         r"wits end|wit is end|see red|wind (?:anyone|anybody|you|me|everyone|someone|people) up|wound up|"
+         r"end of (?:my|your|their|the) tether|patience of a saint|wear (?:anyone|anybody|you|me|people|everyone) (?:down|out)|"
+         r"drain (?:anyone|anybody|you|me|people|everyone)|test (?:anyone|anybody|you|me|everyone)|the last straw|"
+         r"through the wringer|lose (?:my|your|their) (?:temper|mind|patience|cool|rag)|at (?:my|your) wits|"
+         r"blood boil|steam coming out|hit the roof|go spare|going spare|pulling teeth|banging (?:my|your) head)")
 ADVERB = r"(?:(?:so|really|very|incredibly|extremely|truly|completely|totally|absolutely|such|quite|pretty|"
 ADVERB += r"genuinely|deeply|hugely|incredibly|understandably|rightly|a bit|a little|a real|really really) )"
 
 EMPATHY = compile_all([
-    rf"i {ADVERB}*(?:can |could )?(?:completely |totally |fully |really |do |absolutely |can totally )?(?:understand|see|hear|imagine|appreciate|get|know|sense|recognize|recognise) {W}{{0,4}}{FEELING}",
+    IDIOM,
+    rf"(?:anyone|anybody|everyone|most people|any of us|i|we|people) would (?:be|feel|have been|get|go) {ADVERB}*(?:\w+ )?{FEELING}",
+    rf"(?:would|could|is enough to|enough to) (?:make|leave|have|get) (?:anyone|anybody|everyone|me|most people|people|you|someone) (?:\w+ ){{0,2}}{FEELING}",
+    r"i would (?:be|feel) (?:\w+ ){1,6}(?:too|as well|in your (?:shoes|position|place))",
+    rf"(?:must|would|has to|will) (?:be|feel|have been|have felt) {ADVERB}*(?:\w+ )?{FEELING}",
+    rf"(?:is|was|has been|sounds|seems|feels) {ADVERB}*(?:really )?(?:frustrat\w*|infuriat\w*|madden\w*|stressful|worrying|upsetting|distressing|exhausting|disappointing|overwhelming|frightening|galling|exasperating|aggravating|annoying|irritating)",
+    r"i (?:can |could |completely |totally |fully |really |do )*(?:understand|imagine|appreciate|see|hear|know) how (?:\w+ ){1,3}(?:that|this|it|you) (?:must|would|has|is|was|feels|felt|must have)",
+    rf"i {ADVERB}*(?:can |could )?(?:completely |totally |fully |really |do |absolutely |can totally )?(?:understand|see|hear|imagine|appreciate|get|know|sense|recognize|recognise) {W}{{0,7}}{FEELING}",
     rf"(?:that|this|it|which) (?:sounds|must (?:be|have been|feel)|would (?:be|have been|make)|is|was|has been|seems|looks) {ADVERB}*(?:like )?(?:a |an |such a |really )?{W}{{0,1}}{FEELING}",
     rf"(?:you|anyone|anybody|everyone) must (?:be|feel|have been) {ADVERB}*{W}{{0,1}}{FEELING}",
     rf"no wonder (?:you|that you) (?:are|were|feel|have|got)",
@@ -82,7 +99,20 @@ PARDON = compile_all([
 
 REASSURE = compile_all([
     r"(?:we|i) (?:will|are going to|am going to|shall|can|will definitely|will absolutely|will certainly) (?:\w+ ){0,2}(?:sort|fix|resolve|solve|get (?:this|it|that|you|everything|things)|take care|put (?:this|it|things|that) right|make (?:this|it|things|that) right|figure|work (?:this|it|that) out|handle|look after|get to the bottom|sort you out|get you sorted|see this through|make it up)",
-    r"i (?:will|am going to|shall) (?:\w+ ){0,1}(?:make sure|ensure|personally|see to it|see that|follow (?:this|it|that) (?:up|through)|stay on|keep (?:you|on)|own this|take ownership|not let|not rest)",
+    r"i (?:will|am going to|shall) (?:\w+ ){0,1}(?:make sure|ensure|personally|see to it|see that|follow (?:this|it|that) (?:up|through)|stay on (?:this|it|top of (?:this|it)) until|own this|take ownership|not let|not rest)",
+    r"you will (?:have|get|see|receive) (?:it|them|this|that|your \w+|the \w+|a \w+|an \w+|power|everything|confirmation|written|the money|the refund|a refund|(?:\w+ ){1,3}back) (?:\w+ ){0,4}(?:by|within|before|tomorrow|today|tonight|on|in|first thing|straight away|this)",
+    r"(?:you|so you) (?:will not|do not|won't|don't|will never) (?:have|need|pay|lose|leave|be (?:charged|left|out of pocket|starting)|be starting|miss|go without)",
+    r"(?:we|i) will (?:\w+ ){0,1}(?:have|get) (?:\w+ ){0,3}(?:running|working|fixed|sorted|back|done|there|resolved|cleared|restored|reconnected|replaced|delivered|with you)",
+    r"(?:will|is going to|should) (?:be )?(?:\w+ ){0,3}(?:by (?:the end of )?(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|noon|\w+ ?(?:am|pm))|within (?:the next )?(?:\w+ ){0,2}(?:hours?|days?|minutes?)|straight away|immediately|first thing)",
+    r"i am (?:fully |absolutely |totally |really )?committed to (?:getting|sorting|fixing|resolving|putting|making|helping|finding|tracking)",
+    r"let us get (?:that|this|it|you) (?:\w+ )?(?:put right|sorted|fixed|resolved|back)",
+    r"you are not (?:on your own|alone)",
+    r"(?:is|are) (?:locked in|guaranteed|on (?:its|their) way|confirmed|secured)",
+    r"you (?:can|will be able to) (?:count|rely) on",
+    r"(?:will|is going to|are going to) (?:\w+ )?(?:stop|be with you|arrive|reach you|be there|go out|be fixed|be sorted|be back|be cleared|be removed|be gone|be refunded|be credited|come off|be on (?:its|their) way|be in your)",
+    r"(?:you|so you) (?:will not|will never) (?:hear|get|receive|run|be|have|need|see|lose)",
+    r"(?:this|it|that) (?:one )?(?:stays|is staying) with me",
+    r"(?:is|it is) on (?:its|their) way",
     r"rest assured",
     r"i (?:promise|guarantee)",
     r"you have my (?:word|promise|guarantee)",
@@ -99,21 +129,25 @@ REASSURE = compile_all([
     r"by the end of (?:the day|today|this call|the call)",
     r"(?:we|i) (?:will|can) (?:absolutely|definitely|certainly) (?:\w+ )?(?:help|do that|sort|fix|get)",
     r"(?:this|it) (?:is|will be) (?:my|our) (?:top )?priority",
-    r"i am (?:not going anywhere|on it|here to (?:help|sort|fix|make))",
-    r"we (?:will|are going to) get there",
+    r"i am (?:not going anywhere|on it)",
+    r"we (?:will|are going to) get there(?! (?:quicker|faster|sooner))",
     r"(?:one way or another|no matter what)",
 ])
 
-ACTION_VERBS = (r"(?:check|look|pull|find|book|arrange|send|email|text|call|ring|refund|replace|swap|exchange|credit|"
-                r"reissue|resend|re-send|order|reorder|raise|log|process|track|trace|contact|chase|update|cancel|waive|"
-                r"reverse|set|schedule|put|get|take|fix|sort|verify|confirm|investigate|review|open|issue|organi[sz]e|"
-                r"dispatch|ship|courier|collect|deliver|walk|measure|compare|test|reset|transfer|apply|add|remove|change|"
-                r"amend|extend|reduce|offer|note|flag|go|bring|grab|speak|talk|ask|escalate|start|pop|run|print|fetch|"
-                r"reserve|hold|match|upgrade|downgrade|adjust|correct|rebook|redeliver|expedite|prioriti[sz]e|pay|"
-                r"knock|cover|compensate|give|show|write|file|submit|request|contact|see|dig|double|pause|freeze|"
-                r"restructure|spread|split|move|push|recheck|reroute|redirect|help|handle|deal|follow|keep|make)")
+# Stems: "arrang" matches arrange/arranging/arranged.
+ACTION_VERBS = (r"(?:check|look|pull|find|book|arrang|send|sent|email|text|call|ring|phon|refund|replac|swap|exchang|credit|"
+                r"reissu|resend|order|reorder|rais|log|process|track|trac|contact|chas|updat|cancel|waiv|"
+                r"revers|set|schedul|put|get|getting|tak|took|fix|sort|verif|confirm|investigat|review|open|issu|organi[sz]|"
+                r"dispatch|ship|courier|collect|deliver|walk|measur|compar|test|reset|transfer|apply|appli|add|remov|chang|"
+                r"amend|extend|reduc|offer|noting|noted|flag|go|going|bring|grab|speak|talk|ask|start|pop|run|print|fetch|"
+                r"reserv|hold|match|upgrad|downgrad|adjust|correct|rebook|redeliver|expedit|prioriti[sz]|pay|paid|"
+                r"knock|cover|compensat|giv|gave|show|writ|wrote|file|filing|submit|request|see|dig|doubl|paus|freez|"
+                r"restructur|spread|split|mov|push|recheck|reroute|redirect|follow|mark|stay|fill|lock|lift|clear|"
+                r"post|drop|reconnect|restor|unblock|unlock|refer|pass|email|message|sit|plac|replac|print|scan|"
+                r"search|dispatch|approv|authori[sz]|waiv|rerun|repair|install|reinstall|restart|reboot|send)")
 ACTION = compile_all([
-    rf"(?:let me|allow me to|let us|i will|i am going to|i am gonna|i am|i am just|i will just|i can|we will|we can|we are going to|i would like to|i would be happy to|i am happy to|i will be|i shall|i have|i am now|i am currently|i need to|i will go ahead and|i am going to go ahead and) (?:\w+ ){{0,2}}{ACTION_VERBS}\w*",
+    rf"(?:let me|allow me to|let us|i will|i am going to|i am gonna|i am|i am just|i will just|i can|we will|we can|we are going to|i would like to|i would be happy to|i am happy to|i will be|i shall|i have|i am now|i am currently|i need to|i will go ahead and|i am going to go ahead and|while i|and i|then i|so i|first i) (?!(?:committed|trying|hoping|sure|afraid|sorry|glad|not|never|unable)\b)(?:\w+ ){{0,2}}{ACTION_VERBS}\w*",
+    r"i can (?:do|sort|arrange|manage) (?:that|this|it) (?:\w+ )?(?:right away|now|today|straight away|for you|immediately|right now)",
     rf"what i (?:can|will|am going to|am able to|would like to) do (?:is|now|right now|for you)",
     rf"i (?:have|have just|just|already) (?:\w+ )?(?:booked|arranged|sent|refunded|credited|ordered|raised|logged|processed|issued|scheduled|cancelled|canceled|waived|applied|flagged|updated|emailed|escalated|put|reserved|reissued|added|set up|started|opened|contacted|spoken|asked|found|checked|pulled|noted|made)",
     rf"(?:the next step|the first thing|first thing) (?:is|will be|i will do)",
@@ -142,12 +176,20 @@ REFLECT_MARKERS = compile_all([
 ])
 
 OPEN_QUESTION = compile_all([
-    r"(?:^|(?<=\s))(?:so |and |okay |ok |now |right )?(?:what|how|why|which|in what way)(?! (?:i|we) (?:can|will|would|am|are|could|shall|need|have)\b)(?! about\b)(?! a\b)(?! is (?:that|this) (?:going|the)\b) \w+",
+    r"(?:what|how|why|in what way)(?! (?:i|we) (?:can|will|would|am|are|could|shall|need|have|do|did)\b)(?! about\b)(?! a\b)(?! is (?:that|this) (?:going|the)\b) \w+",
     r"(?:could|can|would|will) you (?:\w+ )?(?:tell|walk|talk|explain|describe|share|give me|fill) (?:me|us)?",
     r"tell me (?:more|about|what|how|a bit|a little|exactly|everything|which|when)",
     r"(?:help me understand|talk me through|walk me through|take me through)",
     r"(?:when|where) (?:did|was|were|do|does|have|had) (?:you|it|this|that|the)",
 ])
+# "What was the registration?" asks for a fact, not the customer's story.
+FACT_QUESTION = compile_all([
+    r"what (?:is|was|are|were) (?:the|your|that|this) (?:\w+ )?(?:number|registration|reg|postcode|post code|address|name|date|model|year|make|reference|size|email|account|order|time|amount|balance|code|serial|surname|details|best number|card)",
+    r"what (?:size|colour|color|time|date|day|number|model|year|type|make|version|postcode|address)",
+    r"how (?:much|many|old|long ago)",
+])
+DISCOURSE = frozenset("""so and okay ok now right well then also just mr mrs ms miss sir madam first firstly great thanks
+thank you sure alright all yes yeah but and could can i to help me understand""".split())
 CLOSED_START = ("is ", "are ", "do ", "did ", "does ", "can ", "could i", "would that", "will that", "have you",
                 "has ", "was ", "were ", "shall ", "may ", "should ")
 
@@ -160,15 +202,28 @@ OWN_NAME = compile_all([
     r"you are (?:speaking|talking) (?:to|with) (\w+)",
     r"you have (?:reached|got|been put through to) (\w+)",
     r"(?:i am|call me|it is) (\w+) by the way",
+    r"(?:^|(?<=\s))i am (\w+) (?=and\b|from\b|here\b|speaking\b|i will\b|your\b|on\b)",
+    r"(?:^|(?<=\s))i am (\w+)$",
 ])
 NOT_NAMES = frozenset("""sorry so really very happy going here just not afraid glad calling the a an your you this that
 it is from on with at team sure more only also still now looking trying working able unable aware ready checking
 pleased delighted honestly totally completely absolutely definitely certainly customer service support department
-desk store bank company counter calling speaking sorting dealing helping handling one someone somebody""".split())
+desk store bank company counter calling speaking sorting dealing helping handling one someone somebody
+committed determined keen responsible available certain confident concerned worried listening new back still fine
+good okay ok here there in at going afraid conscious grateful thankful right wrong late early free busy on off
+putting booking sending getting taking making doing adding arranging raising marking moving noting logging refunding
+honest serious happy sad pleased really so very too also actually absolutely""".split())
 
 CONTRADICTION = compile_all([
     r"that is (?:\w+ )?(?:not|simply not|just not|definitely not|absolutely not) (?:true|right|correct|accurate|what happened|how it (?:works|happened|went)|the case|what (?:we|i|you) (?:said|told))",
-    r"you are (?:\w+ )?(?:wrong|mistaken|confused|incorrect|lying|making (?:this|that|it) up|exaggerating|overreacting|imagining)",
+    r"you are (?!not\b)(?:\w+ )?(?:wrong|mistaken|confused|incorrect|lying|making (?:this|that|it) up|exaggerating|overreacting|imagining)",
+    r"(?:it|that|the \w+) must be (?:there|somewhere|in your|with you|at your|on your)",
+    r"(?:that is|it is) not what (?:is|was) (?:happening|happened|going on)",
+    r"(?:you|your \w+) (?:probably|obviously|clearly|evidently|simply|just) (?:\w+ ){0,2}(?:does not|do not|did not|is not|are not|was not|has not|have not|forgot|missed|misread|ordered|entered|typed|chose|selected|picked|got|put|gave|used|needs?)",
+    r"(?:must|would) have been (?:late|wrong|you|your|a mistake on your|missed|entered wrong)",
+    r"(?:i do not think|i doubt) (?:it was|that was|this was|it is) (?:our|my) (?:fault|mistake|error|problem)",
+    r"you must have (?:misunderstood|misheard|misread|got it wrong|confused)",
+    r"(?:\w+ )?(?:would not|did not|never) have (?:said|told you|promised|done) that",
     r"(?:no|nope) (?:you|that|it|we|i) (?:did not|do not|does not|was not|is not|were not|never|have not|had not)",
     r"you must have (?:\w+ ){0,3}(?:\w+)",
     r"you (?:should|could) have (?:\w+ )?(?:checked|read|ordered|told|called|looked|known|asked|noticed|seen|measured|given|brought|said)",
@@ -177,7 +232,7 @@ CONTRADICTION = compile_all([
     r"that is (?:impossible|not possible according to|nonsense|rubbish|ridiculous)",
     r"that (?:can|could) not be (?:right|true|the case)",
     r"(?:actually|in fact|technically) (?:you|it was you|that is not|it is not|the \w+ (?:was|is) (?:fine|correct|right))",
-    r"our (?:records|system|systems|notes|logs) (?:clearly )?(?:show|shows|say|says|state|states|indicate|indicates) (?:that )?you",
+    r"(?:our|the) (?:records|record|system|systems|notes|logs|tracking|file) (?:clearly )?(?:show|shows|say|says|state|states|indicate|indicates|has it|confirms?) (?:that )?(?:you|it was|it has been|it is|the \w+ (?:was|is|has))",
     r"there is no way (?:that|you|the|it|this|we)",
     r"i (?:do not|really do not) (?:think|believe) (?:that is|that was|you|it was|this is) (?:\w+ )?(?:true|right|correct|what|accurate|the case|did)",
     r"(?:nobody|no one|we never|i never) (?:promised|said|told|agreed|offered|guaranteed)",
@@ -196,7 +251,11 @@ AGREEMENT = compile_all([
     r"that is (?:so |completely |totally |absolutely |very |quite |all |sadly )?true",
     r"(?:our|the|this|your) (?:service|company|delivery|deliveries|system|systems|staff|team|product|products|courier|couriers|store|shop|bank|process|website|app) (?:is|are|has been|have been|was|were) (?:\w+ )?(?:terrible|awful|useless|rubbish|a joke|hopeless|shocking|a disgrace|bad|poor|pathetic|appalling|a shambles|the worst|incompetent)",
     r"(?:it is|that is|this is|it was|that was) (?:absolutely |completely |totally |frankly |honestly |just )?(?:ridiculous|a joke|a disgrace|shocking|pathetic|outrageous|appalling|a shambles|disgraceful|scandalous)",
-    r"we are (?:\w+ )?(?:terrible|useless|hopeless|awful|the worst|a joke|rubbish|incompetent|pathetic)",
+    r"we are (?:\w+ )?(?:terrible|useless|hopeless|awful|the worst|a joke|rubbish|incompetent|pathetic|clueless|a shambles|a mess)",
+    r"you are not wrong",
+    r"(?:awful|terrible|poor|bad|shocking|appalling|rubbish|dreadful|abysmal|woeful|pathetic) (?:service|work|job|effort) (?:from us|on our part|by us|from our)",
+    r"(?:absolutely|totally|completely|yes|yeah) (?:\w+ ){0,10}(?:is|was|are|were) (?:\w+ )?(?:awful|terrible|rubbish|useless|a joke|a disgrace|shocking|pathetic|appalling|hopeless)",
+    r"(?:total|complete|utter|absolute) (?:failure|shambles|disgrace|joke|mess) on our part",
     r"(?:absolutely|exactly|totally|definitely) (?:right|true|agree)",
     r"(?:you have|you have got) a point",
     r"(?:i|we) (?:would|will) (?:never|not) (?:buy|use|shop|bank|order) (?:from|with|here|there) (?:\w+ )?either",
@@ -228,22 +287,42 @@ DEFENSIVE = compile_all([
     r"(?:you|customers) (?:people )?(?:always|never) (?:\w+ )?(?:read|listen|check)",
     r"do you (?:think|want) i (?:wanted|want|like|enjoy)",
     r"i (?:do not|don't) (?:have to|need to) (?:explain|justify|listen)",
+    r"i (?:did not|never) (?!catch|hear|get|quite|understand)\w+ (?:your|the|that|this|it|anything|a)",
+    r"i am not (?:\w+ )?(?:useless|stupid|thick|an idiot|incompetent|reading (?:from )?(?:a |the )?script|a robot|lying|the one|paid|here to be|admitting|accepting (?:the )?(?:blame|responsibility|liability)|responsible for)",
+    r"(?:maybe|perhaps) if you (?:stopped|stop|would stop|calmed|listened|let me|were)",
+    r"if you (?:stopped|would stop|stop) (?:shouting|yelling|interrupting|swearing)",
+    r"not up to me",
+    r"(?:that is|it is) what (?:the system|the policy|the rules) (?:allows?|says)",
+    r"there is no (?:need|call) (?:for|to be) (?:sarcasm|that|rudeness|the sarcasm|that tone|language like that|sarcastic|rude)",
+    r"(?:why|how come) you are being (?:like this|like that|so)",
+    r"i (?:do not|don't) (?:take|get) (?:coffee )?breaks",
+    r"(?:is|was) (?:not )?going to help you,? (?:is|was) it",
+    r"i found it,? did not i",
 ])
 
 BLAME_WHO = (r"(?:(?:my|our|the|that|this|your|his|her|their) (?:\w+ )?(?:colleague|colleagues|coworker|coworkers|team ?mate|agent|agents|rep|reps|"
              r"representative|advisor|adviser|staff|team|warehouse|driver|drivers|courier|couriers|delivery (?:guy|driver|team|company|people)|"
              r"back office|billing|tech|technical|engineer|engineers|manager|supervisor|department|store|branch|shop|guys|guy|lad|girl|"
              r"people|person|clerk|cashier|someone|system team|dispatch|packer|packers|night shift|day shift|temp|trainee|"
-             r"contractor|contractors|partner|supplier|suppliers|factory|lads)|(?:whoever|the last person|the previous (?:person|agent|rep)|"
+             r"contractor|contractors|partner|supplier|suppliers|factory|lads|salesman|salesmen|salesperson|sales team|"
+             r"developers|developer|technician|technicians|fitter|fitters|installer|installers|assessor|assessors|"
+             r"finance team|accounts team|camera team|call centre|crew|operator|operators|staff member|office|head office)|(?:whoever|the last person|the previous (?:person|agent|rep)|"
              r"the other (?:agent|person|guy|department|team|branch|store|shift)|the new (?:guy|girl|person|starter|hire)|he|she|they|them|somebody|someone))")
 BLAME_HOW = (r"(?:messed|mess|screwed|screw|botched|bungled|fouled|cocked|stuffed|mucked|dropped the ball|did not bother|could not be bothered|"
              r"can not be bothered|do not (?:know|care)|does not (?:know|care)|did not (?:know|care|check|read|listen|follow)|should (?:not|never) have|should have (?:known|checked|told)|"
              r"useless|incompetent|hopeless|lazy|careless|clueless|sloppy|idiot|idiots|the problem|to blame|no idea|not (?:very )?good at|"
              r"(?:always|never|constantly|keep|keeps) (?:\w+ )?(?:get|gets|getting|mess|messing|do|does|make|makes|making|mix|mixes|lose|loses|check|checks) (?:\w+ )?(?:wrong|mistakes|up|it|things|right)|"
              r"got (?:it|this|that|everything|things|your \w+) (?:\w+ )?wrong|gave you (?:the )?(?:wrong|bad|incorrect) (?:\w+ )?(?:information|advice|info|part|answer)|lied|a joke|rubbish|terrible|awful|"
-             r"(?:fault|mistake|error)s?|blew it|slacking|asleep|half asleep|winging it|making it up|made it up)")
+             r"(?:fault|mistake|error)s?|blew it|slacking|asleep|half asleep|winging it|making it up|made it up|"
+             r"a nightmare|nightmare|even bother|bother (?:knocking|checking|looking|reading|calling)|notorious|"
+             r"should know better|should have known better|can not (?:add up|count|read|spell|be trusted)|"
+             r"(?:never|always|do not|does not|did not) (?:\w+ ){0,2}(?:properly|right|anything right|check|checks|care|cares|bother|bothers|listen|listens)|"
+             r"should not have (?:said|told|done|sold|promised|given|sent)|on them|their problem|their fault)")
 BLAME = compile_all([
-    rf"{BLAME_WHO} (?:\w+ ){{0,4}}{BLAME_HOW}",
+    rf"{BLAME_WHO} (?:\w+ ){{0,6}}{BLAME_HOW}",
+    r"(?:take it up|you will have to take it up|complain|speak) (?:with|to) (?:whoever|the \w+ (?:who|that)|them)",
+    r"(?:that is|it is) on (?:them|him|her|the \w+)",
+    r"(?:for|about) something (?:the|my|our|that|another) (?:\w+ ){0,2}(?:did|caused|made|said)",
     r"(?:it is|it was|that is|that was|this is) (?:all )?(?:the|their|his|her|our) (?:\w+ ){0,2}(?:fault|mistake|doing|screw up|mess)",
     r"blame (?:the|my|our|them|him|her|that|this) \w*",
     r"(?:not|never) (?:the )?(?:brightest|sharpest|most competent|most reliable)",
@@ -265,7 +344,12 @@ NEGATIVE_FRAMING = compile_all([
     r"(?:the|our) (?:policy|system|rules) (?:does not|do not|will not|can not) (?:allow|let|permit)",
     r"(?:i|we) (?:do not|can not) (?:do|offer|give) (?:that|refunds|discounts|exceptions|freebies|anything)",
     r"(?:there is|that is) no (?:way|chance|point)",
-    r"not my (?:department|problem|area)",
+    r"not my (?:department|problem|area|job|responsibility|call)",
+    r"(?:i|we) (?:can not|am not able to|are not able to|am unable to|are unable to|am not allowed to|are not allowed to|will not be able to) (?!imagine|wait|thank|stress|apologi[sz]e|believe)(?:just )?\w+",
+    r"you (?:will not|can not|are not going to|will never) (?:get|be getting|receive|have|be able)",
+    r"not up to me",
+    r"(?:that is|it is) what the (?:system|policy|rules) (?:allows?|says)",
+    r"(?:take it up|you will have to take it up) with",
 ])
 POSITIVE_COUNTER = compile_all([
     r"what (?:i|we) (?:can|could|will|am able to|are able to|would be happy to) (?:do|offer|arrange)",
@@ -291,6 +375,12 @@ BOUNDARY_OK = compile_all([
     r"let us (?:focus|concentrate|stick) (?:on|to)",
     r"(?:will not|does not|is not going to|would not|do not) (?:help|get us|solve|fix|speed|move) (?:\w+ ){0,3}",
     r"(?:i am|we are) on your side",
+    r"if we (?:can )?(?:keep|stick|focus|leave|stay|put|set|park|concentrate)",
+    r"keep (?:it|this|things|our focus|the focus|us|the conversation) (?:\w+ )?(?:on|about|to)",
+    r"(?:without|leave|leaving|set|setting|put|putting|park|parking) (?:\w+ )?(?:the )?(?:names|name calling|insults|digs|remarks|comments|jibes|personal stuff|sarcasm|clever clogs|labels) ?(?:aside|to one side)?",
+    r"(?:insults|name calling|trading insults|the digs|sarcasm|shouting at me|calling me names|personal remarks) (?:will not|won't|does not|is not going to|are not going to|do not|would not) (?:help|get|move|fix|solve|speed|bring)",
+    r"(?:rather than|not about) (?:me|my \w+)",
+    r"(?:i would|i'd) rather we (?:kept|keep|focus|stuck|stick)",
     r"you and (?:me|i) against",
 ])
 BOUNDARY_HARSH = compile_all([
@@ -305,11 +395,18 @@ BOUNDARY_HARSH = compile_all([
     r"i (?:will not|refuse to|am not going to) (?:be )?(?:spoken|talked|treated)",
     r"(?:same|right back) (?:to|at) you",
     r"you (?:are|sound) (?:the )?(?:idiot|stupid|clueless|dense|thick)",
+    r"(?:help|bring|fix|change|solve|get|make) (?:\w+ ){0,3}(?:will|is|does|would|did) it",
+    r"i am not (?:useless|stupid|thick|an idiot|incompetent)",
+    r"(?:maybe|perhaps) if you (?:stopped|stop|calmed|listened)",
+    r"there is no (?:need|call) for (?:sarcasm|that|rudeness)",
 ])
 INSULT_CUES = compile_all([
     r"(?:idiot|stupid|useless|incompetent|moron|clueless|pathetic|brain|brainless|thick|dense|waste of|hopeless|"
     r"deaf|monkey|clown|robot|script|amateur|dim|dimwit|genius|brilliant|clever|joke|imbecile|fool|trained|"
-    r"half asleep|can you even|do you even|a child|talking to a wall|qualified|competent|read|smart|bright)",
+    r"half asleep|can you even|do you even|a child|talking to a wall|qualified|competent|read|smart|bright|"
+    r"you people|your lot|you lot|thieves|crooks|dumb\w*|muppet|worst of|medal|wonderful|fantastic|marvellous|"
+    r"bravo|congratulations|well done|what a treat|advanced for you|beyond you|too hard for you|let me guess|"
+    r"liar|lying|con artist|cowboys|rubbish at|idiots|morons|numpties|plonker|donkey|sheep|parrot|puppet)",
 ])
 
 RESOLUTION_QUESTION = compile_all([
@@ -324,6 +421,7 @@ RESOLUTION_QUESTION = compile_all([
     r"(?:tell me|let me know) what (?:would|you) (?:\w+ ){0,3}(?:right|happy|satisf|need|want|expect|fair)",
     r"what (?:matters|is important) (?:\w+ ){0,2}(?:to you|for you|most)",
     r"where (?:would|do) you (?:like|want) (?:us|me|this) to",
+    r"what (?:would|might|could) (?:\w+ ){0,3}(?:feel|seem|be) (?:\w+ )?(?:fair|right|reasonable|acceptable|good)",
 ])
 
 ALTERNATIVES = compile_all([
@@ -339,6 +437,9 @@ ALTERNATIVES = compile_all([
     r"(?:if (?:that|this) does not (?:suit|work)|if you would rather)",
     r"(?:two|three|a few|several|a couple of) (?:things|ways) (?:i|we) can",
     r"whichever (?:you|suits|works)",
+    r"(?:i|we) (?:can|could|will|would be happy to) (?:\w+ ){1,16}or (?:i can |i could |we can |if (?:\w+ ){1,4}(?:prefer|would rather)\w* (?:i can |we can )?)?(?:\w+)",
+    r"option (?:one|two|a|b|1|2)",
+    r"(?:shall we|should we|would you like (?:me )?to|do you want (?:me )?to|we could|we can) (?:\w+ ){1,12}or",
 ])
 
 ESCALATION = compile_all([
