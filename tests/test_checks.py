@@ -153,3 +153,11 @@ def test_bad_house_rules_say_what_is_wrong(tmp_path, content, message):
     rules.write_text(content)
     with pytest.raises(RulesError, match=message):
         load_thresholds(rules)
+
+
+def test_empathy_said_loudly_is_not_sincere(judged):
+    calm = {c.id: c for c in judged("calm_reply.wav").checks}
+    raised = {c.id: c for c in judged("loud_reply.wav").checks}  # same words, 9 dB louder
+    assert calm["empathy"].passed and raised["empathy"].passed
+    assert calm["sincere-empathy"].passed is True
+    assert raised["sincere-empathy"].passed is False and raised["sincere-empathy"].value > 1.0

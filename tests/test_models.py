@@ -89,6 +89,7 @@ def test_doctor_reports_the_model_and_its_hash():
     proc = run_cli("doctor", "--json")
     report = json.loads(proc.stdout)
     assert report["model_path"] and report["model_sha256_ok"] is True
+    assert report["embedding_model"] and report["embedding_sha256_ok"] is True
     assert "input_devices" in report and "cache_dir" in report
 
 

