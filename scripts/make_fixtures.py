@@ -43,6 +43,22 @@ LONG = (
 )
 REPEAT = ", ".join(["I understand"] * 11) + "."
 FILLERS = "Um, I, uh, I think, um, we can look at that, uh, today."
+# The demo's two runs against angry-eddie: replies that work whatever his mood.
+DEMO_GOOD = [
+    "I'm so sorry, Mr Morales. Three trips for one part would drive anyone up the wall. So the alternator "
+    "you were sold still won't bolt onto your truck. Let me check the part number against your truck right now.",
+    "I hear you, and I apologize. Let me put your old alternator next to this one and compare the brackets "
+    "myself, right now. We will get this sorted today.",
+    "Thank you for bearing with me, Mr Morales. I found the problem: the rack was mislabelled. I'll fetch the "
+    "right alternator from the back and walk out to your truck with you to check it fits.",
+    "You won't be charged again, I promise. I apologize for the trouble, and I'll make sure the rack is fixed "
+    "so this doesn't happen to anyone else.",
+    "Of course, Mr Morales. Let me carry it out to your truck now, and I'll stay with you until it's bolted on.",
+]
+DEMO_POOR = [
+    "That's not true, you must have given us the wrong engine size. It's not my fault.",
+    "Look, calm down. The guys on the rack messed it up, not me. There's nothing I can do.",
+]
 
 
 def run(*cmd: str) -> None:
@@ -151,6 +167,13 @@ def build(out_dir: Path) -> list[dict]:
           rate_wpm=185, pitch_shift_st=0, gain_db=0)
     reply("repetitive_reply", [(REPEAT, {"wpm": 140})], lead_s=0.9, prop="a reply that repeats itself (decoding-time trap)",
           rate_wpm=140, pitch_shift_st=0, gain_db=0)
+
+    for i, text in enumerate(DEMO_GOOD, 1):
+        reply(f"demo_good_{i}", [(text, {})], lead_s=1.0, prop="demo: a calm, well-built reply to angry-eddie",
+              rate_wpm=BASE_WPM, pitch_shift_st=0, gain_db=0)
+    for i, text in enumerate(DEMO_POOR, 1):
+        reply(f"demo_poor_{i}", [(text, {"wpm": 200, "cents": 500, "gain_db": 9})], lead_s=0.2,
+              prop="demo: a defensive, agitated reply to angry-eddie", rate_wpm=200, pitch_shift_st=5, gain_db=9)
 
     # No speech at all: a quiet room, and a loud hiss.
     quiet = out_dir / "silence.wav"

@@ -10,7 +10,8 @@ from voicecoach.rules import all_checks, example_turn, run_checks
 from voicecoach.rules.thresholds import load_ruleset, load_thresholds
 from voicecoach.types import TurnContext
 
-ACOUSTIC_IDS = {"calm-pace", "reply-pause", "steady-pitch", "steady-volume", "no-dead-air", "fillers"}
+ACOUSTIC_IDS = {"calm-pace", "reply-pause", "steady-pitch", "steady-volume", "no-dead-air", "fillers",
+                "no-interruption"}
 CONTENT_IDS = {"reflect", "empathy", "apology", "reassure", "action", "open-question", "customer-name", "own-name",
                "no-contradiction", "no-agreement", "no-defensiveness", "no-blaming-colleagues", "positive-language",
                "respectful-boundary", "resolution-question", "alternatives", "no-premature-escalation"}
@@ -76,7 +77,8 @@ def verdicts(judged_turn):
 
 def test_a_calm_reply_passes_every_acoustic_check(judged):
     v = verdicts(judged("calm_reply.wav"))
-    assert all(v[i] is True for i in ACOUSTIC_IDS | {"composure"})
+    assert all(v[i] is True for i in ACOUSTIC_IDS - {"no-interruption"} | {"composure"})
+    assert v["no-interruption"] is None  # judged in live practice only
     # "I can hear how frustrating it is ... let me check the part number" is empathy and action
     assert v["empathy"] is True and v["action"] is True and v["sincere-empathy"] is True
 

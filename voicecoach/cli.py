@@ -78,8 +78,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, default=3, help="repetitions per timing (median reported)")
     p.set_defaults(run=_cmd_bench)
 
-    p = sub.add_parser("demo", help="score the bundled example replies (no microphone needed)")
+    p = sub.add_parser("demo", help="two whole practice calls from recorded replies (no microphone needed)")
+    p.add_argument("--no-audio", action="store_true", help="do not play the customer's voice")
     p.set_defaults(run=_cmd_demo)
+
+    p = sub.add_parser("sessions", help="list stored sessions, or show one")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "show"])
+    p.add_argument("session", nargs="?", help="session id (show)")
+    p.add_argument("--trainee", help="only this trainee's sessions")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_sessions)
     return parser
 
 
@@ -278,23 +286,98 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach import audio, turn
+    from voicecoach.personas import get_persona
+    from voicecoach.session import FileReplies, run_session
+    from voicecoach.store import Store
     from voicecoach.transcribe import shared_transcriber
-    from voicecoach.types import TurnContext
 
     if not FIXTURES.is_dir():
         raise VoiceCoachError(f"the example replies are not here ({FIXTURES}); run the demo from a source checkout")
     settings = _settings(args)
-    print("voicecoach demo: scoring two recorded replies against the same speaker's calm reading.\n")
+    persona = get_persona("angry-eddie")
+    store = Store(settings.data_path)
     transcriber = shared_transcriber(settings)
+    print(f"voicecoach demo: two calls with {persona.customer_name} ({persona.title.lower()}),")
+    print("answered by recorded replies: a calm, well-built run and a defensive, agitated one.\n")
     baseline = turn.measure_baseline(audio.load(FIXTURES / "baseline_reading.wav"), transcriber=transcriber,
                                      cache_dir=settings.cache_path)
-    for name, title in (("calm_reply.wav", "A calm reply"), ("agitated_reply.wav", "An agitated reply")):
-        judged = turn.judge_recording(audio.load(FIXTURES / name), transcriber=transcriber,
-                                      context=TurnContext(customer_name="Mr Hughes", baseline=baseline,
-                                                          customer_line="This is the third time you've sold me the wrong part!"))
-        print(f"== {title} ({name})")
-        print(_score_text(judged))
+    player = None
+    if not args.no_audio and sys.stdout.isatty():
+        from voicecoach import live
+
+        player = live.speaker_or_none()
+    runs = (("A good run", sorted(FIXTURES.glob("demo_good_*.wav"))), ("A poor run", sorted(FIXTURES.glob("demo_poor_*.wav"))))
+    for title, files in runs:
+        print(f"=== {title} ===")
+        run_session(persona, trainee="demo", source=FileReplies(files, player=player), store=store,
+                    transcriber=transcriber, baseline=baseline, cache_dir=settings.cache_path,
+                    max_turns=len(files), on_event=print_event)
         print()
+    print(f"Sessions stored in {store.sessions_dir}; list them with `voicecoach sessions`.")
+    return 0
+
+
+def print_event(kind: str, data: dict[str, Any]) -> None:
+    """Terminal captions, per-turn feedback and the end-of-call summary."""
+    if kind == "customer":
+        who = "Customer" if not data.get("final") else "Customer (closing)"
+        print(f"{who}: \"{data['line']}\"")
+    elif kind == "turn":
+        record = data["record"]
+        said = record.get("transcript") or "(no reply heard)"
+        print(f"  You: \"{said}\"")
+        if record.get("score") is not None:
+            reaction = {"calms": "calms down", "escalates": "gets angrier", "holds": "is not convinced yet",
+                        "silent": "waits"}.get(record["outcome"], record["outcome"])
+            print(f"  Score {record['score']:.0f}/100; the customer {reaction}.")
+        for item in record.get("feedback", [])[:3]:
+            at = f" [{item['start_s']:.1f} s]" if item.get("start_s") is not None else ""
+            print(f"   - {item['text']}{at}")
+            if item.get("suggestion"):
+                print(f"     Try: \"{item['suggestion'].strip(chr(34))}\"")
+        if record.get("error"):
+            print(f"  ! {record['error']}")
+    elif kind == "end":
+        session = data["session"]
+        summary = session.get("summary") or {}
+        score = summary.get("score")
+        ending = {"resolved": "resolved", "escalated": "lost: the customer escalated", "turn_limit": "out of time",
+                  "stopped": "stopped"}.get(session.get("outcome"), session.get("outcome"))
+        print(f"Call {ending}. Session score: {'n/a' if score is None else f'{score:.0f}/100'} "
+              f"over {summary.get('turns', 0)} turn(s). Session {session['id']}.")
+        if summary.get("practice_next"):
+            print("Practise next:")
+            for i, item in enumerate(summary["practice_next"], 1):
+                print(f"  {i}. {item['check_id']}: {item['try']}")
+
+
+def _cmd_sessions(args: argparse.Namespace) -> int:
+    from voicecoach.store import Store
+
+    store = Store(_settings(args).data_path)
+    if args.action == "show":
+        if not args.session:
+            raise VoiceCoachError("`sessions show` needs a session id; list them with `voicecoach sessions`")
+        session = store.load(args.session)
+        if args.json:
+            print(json.dumps(session))
+        else:
+            print(f"{session['id']}  {session['trainee']}  {session['persona_id']}  {session['started_at']}  "
+                  f"outcome {session.get('outcome')}  score {session.get('score')}")
+            for t in session["turns"]:
+                print(f"  {t['index'] + 1}. customer: {t['customer_line']}")
+                print(f"     trainee: {t.get('transcript') or '(silence)'}  -> {t.get('score')} ({t.get('outcome')})")
+        return 0
+    rows = store.list(trainee=args.trainee)
+    if args.json:
+        print(json.dumps(rows))
+    elif not rows:
+        print("no sessions yet")
+    else:
+        for r in rows:
+            score = "n/a" if r["score"] is None else f"{r['score']:.0f}"
+            print(f"{r['id']}  {r['trainee']:<12} {r['persona_id']:<18} {r['started_at']}  turns {r['turns']}  "
+                  f"score {score:>3}  {r['outcome'] or 'in progress'}")
     return 0
 
 

@@ -30,7 +30,7 @@ _REQUIRED: dict[str, type | tuple[type, ...]] = {
     "escalation_allowed_after_turn": int, "voice": dict, "checks": dict, "better": dict, "states": list,
     "ending": dict,
 }
-_OPTIONAL: dict[str, type] = {"outcome": dict}
+_OPTIONAL: dict[str, type] = {"outcome": dict, "silence_prompt": str}
 
 
 def persona_dirs() -> list[Path]:
@@ -159,6 +159,7 @@ class _Validator:
             escalation_allowed_after_turn=data["escalation_allowed_after_turn"], voice=voice, checks=checks,
             better=better, states=states, ending={k: data["ending"][k] for k in ENDINGS}, outcome=dict(outcome),
             source=str(self.path),
+            **({"silence_prompt": data["silence_prompt"]} if data.get("silence_prompt", "").strip() else {}),
         )
 
     def voice(self, table: dict[str, Any]) -> VoiceSettings:
@@ -277,6 +278,17 @@ class Dialogue:
         self.visits[self.state_id] = seen + 1
         lines = self.state.lines
         return lines[seen % len(lines)]
+
+    def silent(self, *, give_up: bool) -> str:
+        """A turn with no reply: the customer asks if anyone is there, or gives up."""
+        if self.ended:
+            raise PersonaError("the call has already ended")
+        self.turns += 1
+        if give_up:
+            return self._end("escalated")
+        if self.turns >= self.persona.max_turns:
+            return self._end("turn_limit")
+        return self.persona.silence_prompt
 
     def _end(self, how: str) -> str:
         self.ended = how

@@ -39,6 +39,7 @@ DEFAULT_BETTER = {
     "steady-volume": "Keep to your normal speaking volume, however loud the customer gets.",
     "no-dead-air": "Tell them what you're doing while you look: \"I'm just pulling up your order now.\"",
     "fillers": "Replace \"um\" with a short silent pause.",
+    "no-interruption": "Wait for the customer's last word, breathe, then answer.",
 }
 
 

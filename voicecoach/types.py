@@ -139,6 +139,7 @@ class Persona:
     states: tuple[PersonaState, ...]
     ending: dict[str, str]  # "resolved" | "escalated" | "turn_limit" -> closing line
     outcome: dict[str, str] = field(default_factory=dict)  # optional "calms"/"escalates" rule overrides
+    silence_prompt: str = "Hello? Are you still there?"  # said after a turn with no reply
     source: str = ""
 
     @property

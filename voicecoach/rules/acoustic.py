@@ -208,3 +208,27 @@ def fillers(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     end = found[-1].end_s if found else None
     evidence = " ".join(w.text for w in found)
     return CheckResult("fillers", passed, count, {"max_count": round(allowed, 1)}, message, evidence, start, end, credit)
+
+
+@check(
+    "no-interruption",
+    kind="acoustic",
+    passes=({"prosody": {"reply_pause_s": 0.8}, "context": {"live": True}},),
+    fails=({"prosody": {"reply_pause_s": -1.2}, "context": {"live": True}},),
+)
+def no_interruption(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
+    """Let the customer finish their whole story before you speak: talking over an
+    upset customer tells them you are not listening, and they start again louder."""
+    if not turn.context.live:
+        return not_applicable("no-interruption", "only judged in live practice")
+    p = _speech(turn, "no-interruption")
+    if isinstance(p, CheckResult):
+        return p
+    pause = p.reply_pause_s
+    if pause is None:
+        return not_applicable("no-interruption", "the moment the customer stopped is unknown")
+    passed = pause >= t["min_overlap_s"]
+    message = ("You let the customer finish." if passed else
+               f"You started talking {-pause:.1f} s before the customer finished: hear them out to the end.")
+    return CheckResult("no-interruption", passed, round(pause, 2), {"min_overlap_s": t["min_overlap_s"]}, message,
+                       "", min(0.0, pause), 0.0, 1.0 if passed else 0.0)

@@ -1,0 +1,197 @@
+"""A practice session, turn by turn: the customer speaks, the trainee replies, the
+reply is judged, the customer reacts, and every finished turn is stored at once.
+
+Where the replies come from is a `ReplySource`: recorded files (the demo, tests)
+or the live microphone (`live.LiveReplies`). Everything else is shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from voicecoach.errors import DeviceError, VoiceCoachError
+from voicecoach.types import Baseline, Persona, Recording, TurnContext
+
+# Two silent turns in a row and the customer gives up on the call.
+MAX_SILENT_TURNS = 2
+
+
+@dataclass(frozen=True)
+class CapturedReply:
+    """What the trainee said in one turn.
+
+    Attributes:
+        recording: 16 kHz mono audio from the moment the customer stopped (or the
+            start of the capture), None when nothing at all was captured.
+        reply_pause_s: measured gap from the customer's last audible sample to
+            speech onset (negative: the trainee started first); None = take the
+            recording's leading silence.
+        interrupted: the trainee spoke over the customer.
+        error: a device problem that cut the capture short (the turn is still kept).
+        live: captured from a microphone (no-interruption is judged).
+    """
+
+    recording: Recording | None
+    reply_pause_s: float | None = None
+    interrupted: bool = False
+    error: str | None = None
+    live: bool = False
+
+
+class ReplySource(Protocol):
+    def capture(self, customer: Any, *, turn_index: int) -> CapturedReply:
+        """Let the customer's line be heard, then capture the trainee's reply."""
+
+
+class FileReplies:
+    """Replies from audio files, in order (the demo and offline runs). The customer's
+    line is played first when a `player` is given."""
+
+    def __init__(self, paths: list[Path], *, player: Callable[[Any], None] | None = None) -> None:
+        self.paths = list(paths)
+        self.player = player
+
+    def capture(self, customer: Any, *, turn_index: int) -> CapturedReply:
+        from voicecoach import audio
+
+        if self.player is not None:
+            self.player(customer)
+        if turn_index >= len(self.paths):
+            return CapturedReply(None)
+        return CapturedReply(audio.load(self.paths[turn_index]))
+
+
+Events = Callable[[str, dict[str, Any]], None]
+
+
+def run_session(
+    persona: Persona,
+    *,
+    trainee: str,
+    source: ReplySource,
+    store: Any,
+    transcriber: Any,
+    baseline: Baseline | None,
+    cache_dir: Path,
+    max_turns: int | None = None,
+    ruleset: Any = None,
+    on_event: Events | None = None,
+) -> dict[str, Any]:
+    """Run one call to its end; return the stored session (a dict, as in session.json).
+
+    Raises:
+        DeviceError: the audio device failed; the turns so far are stored first.
+        KeyboardInterrupt: passed on after the session is closed as "stopped".
+    """
+    from voicecoach import turn as judge
+    from voicecoach.personas import Dialogue, turn_outcome
+    from voicecoach.rules.thresholds import load_ruleset
+    from voicecoach.voice import synthesize
+
+    rules = ruleset or load_ruleset()
+    say = on_event or (lambda _kind, _data: None)
+    dialogue = Dialogue(persona)
+    limit = min(max_turns or persona.max_turns, persona.max_turns)
+    session = store.new_session(trainee=trainee, persona_id=persona.id, baseline=baseline)
+    say("start", {"session": session["id"], "persona": persona, "trainee": trainee})
+    line = dialogue.opening()
+    previous: list[str] = []
+    silent_turns = 0
+    outcome = "stopped"
+    try:
+        for turn_index in range(limit):
+            speech = synthesize(line, persona.voice, cache_dir=cache_dir)
+            state = dialogue.state_id
+            say("customer", {"turn": turn_index, "line": line, "state": state})
+            captured = source.capture(speech, turn_index=turn_index)
+            context = TurnContext(persona=persona, turn_index=turn_index, customer_line=line,
+                                  customer_name=persona.address_as, baseline=baseline, live=captured.live,
+                                  previous_replies=tuple(previous))
+            record: dict[str, Any] = {"index": turn_index, "state": state, "customer_line": line,
+                                      "interrupted": captured.interrupted, "error": captured.error}
+            if captured.recording is not None:
+                judged = judge.judge_recording(captured.recording, transcriber=transcriber, context=context,
+                                               ruleset=rules, reply_pause_s=captured.reply_pause_s)
+                record.update(_judged_fields(judged))
+                said = not judged.transcript.no_speech
+            else:
+                said = False
+                record.update({"transcript": "", "words": [], "prosody": None, "checks": [], "score": None,
+                               "heart": {}, "feedback": [], "warnings": ["nothing was captured"]})
+            if said:
+                silent_turns = 0
+                previous.append(record["transcript"])
+                from voicecoach.types import CheckResult
+
+                checks = [CheckResult(**c) for c in record["checks"]]
+                reaction = turn_outcome(checks, rules, persona)
+                next_line = dialogue.react(reaction, score=record["score"])
+            else:
+                silent_turns += 1
+                reaction = "silent"
+                next_line = dialogue.silent(give_up=silent_turns >= MAX_SILENT_TURNS)
+            record["outcome"] = reaction
+            store.save_turn(session, record, customer=speech.recording, trainee=captured.recording)
+            say("turn", {"turn": turn_index, "record": record})
+            if captured.error:
+                raise DeviceError(captured.error)
+            if dialogue.ended:
+                outcome = dialogue.ended
+                say("customer", {"turn": turn_index + 1, "line": next_line, "state": "end", "final": True})
+                break
+            line = next_line
+        else:
+            outcome = "turn_limit"
+    except BaseException as exc:
+        outcome = "device-error" if isinstance(exc, DeviceError) else "stopped"
+        _close(store, session, outcome, rules, persona)
+        raise
+    _close(store, session, outcome, rules, persona)
+    say("end", {"session": session})
+    return session
+
+
+def _judged_fields(judged: Any) -> dict[str, Any]:
+    return {
+        "transcript": judged.transcript.text,
+        "words": [asdict(w) for w in judged.transcript.words],
+        "prosody": asdict(judged.prosody) if judged.prosody is not None else None,
+        "checks": [asdict(c) for c in judged.checks],
+        "score": judged.score.score_0_100,
+        "heart": judged.score.heart,
+        "feedback": [asdict(f) for f in judged.score.feedback],
+        "warnings": judged.warnings,
+    }
+
+
+def _close(store: Any, session: dict[str, Any], outcome: str, rules: Any, persona: Persona) -> None:
+    try:
+        store.finish(session, outcome=outcome, summary=summarize(session, rules, persona))
+    except VoiceCoachError:
+        pass  # the turns are on disk already; the summary is derived data
+
+
+def summarize(session: dict[str, Any], rules: Any, persona: Persona) -> dict[str, Any]:
+    """The session score and the three things to practise next: the checks that cost
+    the most points over the whole call, each with a better line for this customer."""
+    from voicecoach.scoring import better_line
+
+    cost: dict[str, float] = {}
+    messages: dict[str, str] = {}
+    for t in session["turns"]:
+        for c in t.get("checks", []):
+            if c["passed"] is None:
+                continue
+            weight = persona.checks.get(c["id"], rules.weight(c["id"]))
+            credit = c["credit"] if c.get("credit") is not None else float(bool(c["passed"]))
+            if credit < 1.0 and weight > 0:
+                cost[c["id"]] = cost.get(c["id"], 0.0) + weight * (1.0 - credit)
+                messages.setdefault(c["id"], c["message"])
+    top = sorted(cost, key=cost.get, reverse=True)[:3]  # type: ignore[arg-type]
+    return {
+        "score": session.get("score"),
+        "turns": len(session["turns"]),
+        "practice_next": [{"check_id": cid, "why": messages[cid], "try": better_line(cid, rules, persona)} for cid in top],
+    }
