@@ -82,6 +82,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-audio", action="store_true", help="do not play the customer's voice")
     p.set_defaults(run=_cmd_demo)
 
+    p = sub.add_parser("practice", help="a live call: the customer speaks, you answer into the microphone")
+    p.add_argument("--persona", default="angry-eddie", metavar="ID", help="which customer (default angry-eddie)")
+    p.add_argument("--trainee", default="trainee", metavar="NAME", help="whose session this is (baseline and history)")
+    p.add_argument("--input-device", metavar="D", help="microphone (index or name; default: the system's)")
+    p.add_argument("--output-device", metavar="D", help="speaker (index or name; default: the system's)")
+    p.add_argument("--baseline", type=Path, metavar="WAV", help="a calm reading to use instead of calibrating")
+    p.add_argument("--recalibrate", action="store_true", help="record a new calm reading for this trainee")
+    p.add_argument("--max-turns", type=int, metavar="N", help="stop after N replies")
+    p.set_defaults(run=_cmd_practice)
+
     p = sub.add_parser("sessions", help="list stored sessions, or show one")
     p.add_argument("action", nargs="?", default="list", choices=["list", "show"])
     p.add_argument("session", nargs="?", help="session id (show)")
@@ -317,6 +327,59 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+CALIBRATION_TEXT = ("The north wind and the sun were arguing about which of them was stronger, when a traveller "
+                    "came along wrapped in a warm cloak. They agreed that whoever made him take off his cloak first "
+                    "would be called the stronger.")
+
+
+def _device(value: str | None) -> Any:
+    return int(value) if value is not None and value.isdigit() else value
+
+
+def _cmd_practice(args: argparse.Namespace) -> int:
+    from voicecoach import audio, live, turn
+    from voicecoach.personas import get_persona
+    from voicecoach.session import run_session
+    from voicecoach.store import Store
+    from voicecoach.transcribe import shared_transcriber
+
+    if args.max_turns is not None and args.max_turns < 1:
+        raise VoiceCoachError("--max-turns must be at least 1")
+    interactive = sys.stdin.isatty()
+    settings = _settings(args)
+    persona = get_persona(args.persona)
+    store = Store(settings.data_path)
+    transcriber = shared_transcriber(settings)
+    meter = _level_meter if interactive and sys.stdout.isatty() else None
+    source = live.LiveReplies(input_device=_device(args.input_device), output_device=_device(args.output_device),
+                              transcriber=transcriber, talk_over=persona.customer_type in ("abusive", "loud"),
+                              on_level=meter)
+    if args.baseline is not None:
+        baseline = turn.measure_baseline(audio.load(args.baseline), transcriber=transcriber, cache_dir=settings.cache_path)
+    else:
+        baseline = None if args.recalibrate else store.baseline(args.trainee)
+        if baseline is None:
+            print("Calibration: read this aloud in your normal, calm voice, then stop.\n")
+            print(f"  {CALIBRATION_TEXT}\n")
+            if interactive:
+                input("Press Enter, then start reading. ")
+            reading = source.record(max_s=30.0)
+            baseline = turn.measure_baseline(reading, transcriber=transcriber)
+            store.save_baseline(args.trainee, baseline)
+            print("Baseline saved.\n")
+    print(f"{persona.title}: {persona.situation}\n")
+    if interactive:
+        input("Press Enter to start the call. ")
+    run_session(persona, trainee=args.trainee, source=source, store=store, transcriber=transcriber,
+                baseline=baseline, cache_dir=settings.cache_path, max_turns=args.max_turns, on_event=print_event)
+    return 0
+
+
+def _level_meter(level_db: float) -> None:
+    bars = int(max(0.0, min(1.0, (level_db + 60.0) / 60.0)) * 30)
+    print(f"\r  mic [{'#' * bars}{' ' * (30 - bars)}]", end="", flush=True)
+
+
 def print_event(kind: str, data: dict[str, Any]) -> None:
     """Terminal captions, per-turn feedback and the end-of-call summary."""
     if kind == "customer":
@@ -324,6 +387,8 @@ def print_event(kind: str, data: dict[str, Any]) -> None:
         print(f"{who}: \"{data['line']}\"")
     elif kind == "turn":
         record = data["record"]
+        if record.get("interrupted"):
+            print("  (you spoke over the customer)")
         said = record.get("transcript") or "(no reply heard)"
         print(f"  You: \"{said}\"")
         if record.get("score") is not None:

@@ -75,3 +75,233 @@ def play_recording(recording: Recording, *, device: Any = None) -> None:
         sd.play(recording.samples, recording.sample_rate, device=device, blocking=True)
     except (sd.PortAudioError, ValueError) as exc:
         raise DeviceError(f"cannot play to the output device ({exc}); check it with `voicecoach doctor`") from None
+
+
+class LiveReplies:
+    """Plays each customer line and captures the trainee's reply on real devices.
+
+    Args:
+        input_device, output_device: PortAudio device (index or name); None = the
+            system default (on PulseAudio: the default source and sink).
+        transcriber: when given, finished stretches of speech are transcribed while
+            the trainee is still talking, so the turn's transcript is nearly ready
+            when they stop (returned with the reply).
+        talk_over: the customer keeps talking when interrupted (else they stop).
+        on_level: called with the input level in dBFS about 10 times a second.
+    """
+
+    def __init__(self, *, input_device: Any = None, output_device: Any = None, options: LiveOptions | None = None,
+                 transcriber: Any = None, talk_over: bool = False,
+                 on_level: Callable[[float], None] | None = None) -> None:
+        self.input_device = input_device
+        self.output_device = output_device
+        self.options = options or LiveOptions()
+        self.transcriber = transcriber
+        self.talk_over = talk_over
+        self.on_level = on_level
+        self.timings: dict[str, float] = {}
+
+    def capture(self, customer: Any, *, turn_index: int) -> Any:
+        from voicecoach.session import CapturedReply
+
+        return self._run(customer.recording, customer.voice_end_s, CapturedReply)
+
+    def record(self, *, max_s: float | None = None) -> Recording:
+        """Capture one utterance with nothing played first (calibration reading)."""
+        from voicecoach.session import CapturedReply
+
+        silence = Recording(np.zeros(1, dtype=np.float32), self.options.capture_rate, "silence")
+        reply = self._run(silence, 0.0, CapturedReply, max_s=max_s)
+        if reply.error:
+            raise DeviceError(reply.error)
+        if reply.recording is None:
+            raise DeviceError("nothing was recorded from the microphone; check it with `voicecoach doctor`")
+        return reply.recording
+
+    # ------------------------------------------------------------------ internals
+
+    def _run(self, customer: Recording, voice_end_s: float, make: Any, *, max_s: float | None = None) -> Any:
+        import sounddevice as sd
+        import soxr
+
+        from voicecoach import prosody
+        from voicecoach.audio import SAMPLE_RATE
+
+        opts = self.options
+        rate = opts.capture_rate
+        out = customer.samples if customer.sample_rate == rate else soxr.resample(
+            customer.samples, customer.sample_rate, rate).astype(np.float32)
+        voice_end = int(voice_end_s * rate)
+        blocks: queue.Queue[tuple[np.ndarray, float]] = queue.Queue()
+        shared = {"pos": 0, "voice_end_t": None, "stop": False, "status": 0}
+
+        def on_input(indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+            # Copy the block with its capture time; nothing else happens here.
+            blocks.put((indata[:, 0].copy(), time_info.inputBufferAdcTime))
+
+        def on_output(outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+            pos = shared["pos"]
+            n = 0 if shared["stop"] else max(0, min(frames, len(out) - pos))
+            outdata[:n, 0] = out[pos : pos + n]
+            outdata[n:] = 0
+            if shared["voice_end_t"] is None and (pos + frames > voice_end or shared["stop"]):
+                offset = max(0, min(voice_end, pos + n) - pos) if not shared["stop"] else 0
+                shared["voice_end_t"] = time_info.outputBufferDacTime + offset / rate
+            shared["pos"] = pos + n
+
+        # Two streams rather than one duplex stream: through PulseAudio's ALSA plugin a
+        # duplex stream delivers a fraction of its blocks. Both streams stamp blocks on
+        # the same PortAudio clock, so DAC and ADC times still line up. "high" latency
+        # because the plugin stalls at low latency; the timestamps account for it.
+        try:
+            block = int(opts.block_s * rate)
+            in_stream = sd.InputStream(samplerate=rate, blocksize=block, channels=1, dtype="float32",
+                                       device=self.input_device, callback=on_input, latency="high")
+            out_stream = sd.OutputStream(samplerate=rate, blocksize=block, channels=1, dtype="float32",
+                                         device=self.output_device, callback=on_output, latency="high")
+        except (sd.PortAudioError, ValueError) as exc:
+            raise DeviceError(f"no usable microphone/speaker ({exc}); plug one in or pick devices with "
+                              "--input-device/--output-device (see `voicecoach doctor`)") from None
+        captured: list[np.ndarray] = []
+        first_t: float | None = None
+        limit_s = max_s or opts.max_reply_s
+        interrupted = False
+        error = None
+        onset_t: float | None = None
+        pending = _Incremental(self.transcriber) if self.transcriber is not None else None
+        last_check = 0.0
+        with in_stream, out_stream:
+            last_block = time.monotonic()
+            while True:
+                try:
+                    block, adc_t = blocks.get(timeout=0.1)
+                except queue.Empty:
+                    if time.monotonic() - last_block > 2.0:
+                        error = "the microphone stopped sending audio (unplugged?); the reply so far is kept"
+                        break
+                    continue
+                last_block = time.monotonic()
+                if first_t is None:
+                    first_t = adc_t
+                captured.append(block)
+                if self.on_level is not None and len(captured) % 5 == 0:
+                    self.on_level(10 * np.log10(max(float(np.mean(block.astype(np.float64) ** 2)), 1e-12)))
+                now_t = adc_t + len(block) / rate
+                elapsed = len(captured) * len(block) / rate
+                if elapsed - last_check < opts.check_every_s:
+                    continue
+                last_check = elapsed
+                audio16 = _to16k(np.concatenate(captured), rate)
+                spans = prosody.speech_spans(audio16, sample_rate=SAMPLE_RATE)
+                voice_end_t = shared["voice_end_t"]
+                playing = voice_end_t is None or now_t < voice_end_t
+                if spans:
+                    onset_t = first_t + spans[0].start_s if onset_t is None else onset_t
+                if playing:
+                    talking = [s for s in spans if s.duration_s >= opts.barge_in_s]
+                    if talking and not interrupted:
+                        interrupted = True
+                        if not self.talk_over:
+                            shared["stop"] = True
+                    continue
+                since_end = now_t - voice_end_t
+                if pending is not None and spans:
+                    pending.update(audio16, spans, first_t, voice_end_t)
+                after = [s for s in spans if first_t + s.end_s > voice_end_t - opts.barge_in_s]
+                if not after:
+                    if since_end >= opts.no_reply_s:
+                        break
+                    continue
+                quiet = (now_t - first_t) - after[-1].end_s
+                if quiet >= opts.end_silence_s or since_end >= limit_s:
+                    break
+        end_detected = time.perf_counter()
+        voice_end_t = shared["voice_end_t"]
+        if not captured or first_t is None:
+            return make(None, error=error or "no audio came from the microphone", live=True)
+        audio16 = _to16k(np.concatenate(captured), rate)
+        spans = prosody.speech_spans(audio16, sample_rate=SAMPLE_RATE)
+        if voice_end_t is None:  # the device failed before the customer finished
+            voice_end_t = first_t + len(audio16) / SAMPLE_RATE
+        start_s = max(0.0, voice_end_t - first_t)
+        reply_pause = None
+        if spans:
+            speech_after = [s for s in spans if s.end_s > start_s - opts.barge_in_s - 5.0]
+            onset = speech_after[0].start_s if speech_after else spans[0].start_s
+            reply_pause = onset - start_s
+            if reply_pause < 0:
+                interrupted = interrupted or reply_pause < -0.3
+                start_s = max(0.0, onset - 0.3)
+        clip = audio16[int(start_s * SAMPLE_RATE):]
+        recording = Recording(np.ascontiguousarray(clip), SAMPLE_RATE, "live")
+        transcript = pending.finish(clip, start_s) if pending is not None else None
+        self.timings = {"end_detected": end_detected}
+        return make(recording, reply_pause_s=reply_pause, interrupted=interrupted, error=error, live=True,
+                    transcript=transcript)
+
+
+def _to16k(samples: np.ndarray, rate: int) -> np.ndarray:
+    import soxr
+
+    from voicecoach.audio import SAMPLE_RATE
+
+    return samples if rate == SAMPLE_RATE else soxr.resample(samples, rate, SAMPLE_RATE).astype(np.float32)
+
+
+class _Incremental:
+    """Transcribes finished stretches of speech in a worker thread while the trainee
+    is still talking: a stretch is finished once a pause of `min_gap_s` follows it."""
+
+    min_gap_s = 0.5
+
+    def __init__(self, transcriber: Any) -> None:
+        self.transcriber = transcriber
+        self.done_until_s = 0.0  # capture time (s from capture start) transcribed so far
+        self.words: list[Any] = []
+        self.jobs: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue()
+        self.lock = threading.Lock()
+        self.worker = threading.Thread(target=self._work, name="voicecoach-transcribe", daemon=True)
+        self.worker.start()
+
+    def update(self, audio16: np.ndarray, spans: list[Any], first_t: float, voice_end_t: float) -> None:
+        from voicecoach.audio import SAMPLE_RATE
+
+        end_s = len(audio16) / SAMPLE_RATE
+        closed = [s for s in spans if s.end_s > self.done_until_s and end_s - s.end_s >= self.min_gap_s]
+        if not closed:
+            return
+        cut_s = closed[-1].end_s + self.min_gap_s / 2
+        start_s = self.done_until_s
+        self.jobs.put((audio16[int(start_s * SAMPLE_RATE) : int(cut_s * SAMPLE_RATE)].copy(), start_s))
+        self.done_until_s = cut_s
+
+    def finish(self, clip: np.ndarray, clip_start_s: float) -> Any:
+        """The whole reply's transcript, times relative to `clip` (the stored reply)."""
+        from voicecoach.audio import SAMPLE_RATE
+        from voicecoach.types import Transcript, Word
+
+        rest_from = self.done_until_s - clip_start_s
+        if rest_from < len(clip) / SAMPLE_RATE:
+            tail = clip[max(0, int(rest_from * SAMPLE_RATE)) :]
+            self.jobs.put((tail.copy(), max(rest_from, 0.0) + clip_start_s))
+        self.jobs.put(None)
+        self.worker.join()
+        words = sorted((Word(w.text, round(w.start_s - clip_start_s, 3), round(w.end_s - clip_start_s, 3), w.probability)
+                        for w in self.words if w.end_s > clip_start_s - 0.5), key=lambda w: w.start_s)
+        language = getattr(self.transcriber.settings, "language", "en")
+        return Transcript(" ".join(w.text for w in words), words, language, not words)
+
+    def _work(self) -> None:
+        from voicecoach.audio import SAMPLE_RATE
+
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                return
+            samples, offset_s = job
+            if len(samples) < SAMPLE_RATE * 0.15:
+                continue
+            result = self.transcriber.transcribe(Recording(samples, SAMPLE_RATE, "live"))
+            with self.lock:
+                self.words += [type(w)(w.text, w.start_s + offset_s, w.end_s + offset_s, w.probability)
+                               for w in result.words]

@@ -38,6 +38,7 @@ class CapturedReply:
     interrupted: bool = False
     error: str | None = None
     live: bool = False
+    transcript: Any = None  # already transcribed while the trainee spoke (live)
 
 
 class ReplySource(Protocol):
@@ -113,7 +114,9 @@ def run_session(
                                       "interrupted": captured.interrupted, "error": captured.error}
             if captured.recording is not None:
                 judged = judge.judge_recording(captured.recording, transcriber=transcriber, context=context,
-                                               ruleset=rules, reply_pause_s=captured.reply_pause_s)
+                                               ruleset=rules, reply_pause_s=captured.reply_pause_s,
+                                               transcript=captured.transcript)
+                say("judged", {"turn": turn_index})
                 record.update(_judged_fields(judged))
                 said = not judged.transcript.no_speech
             else:

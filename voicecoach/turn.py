@@ -42,8 +42,12 @@ def judge_recording(
     context: TurnContext | None = None,
     ruleset: RuleSet | None = None,
     reply_pause_s: float | None = None,
+    transcript: Transcript | None = None,
 ) -> JudgedTurn:
-    """Transcribe, measure and judge one spoken reply (time 0 = customer stopped)."""
+    """Transcribe, measure and judge one spoken reply (time 0 = customer stopped).
+
+    `transcript` skips transcription when the words are already known (a live
+    capture transcribes while the trainee speaks)."""
     from voicecoach import audio, prosody
 
     context = context or TurnContext()
@@ -53,7 +57,8 @@ def judge_recording(
     vocabulary = [v for v in (context.customer_name, context.agent_name) if v]
     if context.persona is not None:
         vocabulary += [context.persona.address_as, *context.persona.vocabulary]
-    transcript = transcriber.transcribe(recording, spans=spans, vocabulary=vocabulary)
+    if transcript is None:
+        transcript = transcriber.transcribe(recording, spans=spans, vocabulary=vocabulary)
     report = prosody.analyse(
         recording.samples, sample_rate=recording.sample_rate, transcript=transcript, spans=spans,
         baseline=context.baseline, reply_pause_s=reply_pause_s,
