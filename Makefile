@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 # espeak-ng: the customer's voice and the test fixtures; libportaudio2: live audio;
 # sox/ffmpeg: fixture generation and odd audio containers; pulseaudio: the virtual
-# devices the live tests play into; libsndfile1: audio decoding.
-APT_PACKAGES := espeak-ng libportaudio2 libsndfile1 sox libsox-fmt-all ffmpeg pulseaudio pulseaudio-utils
+# devices the live tests play into (libasound2-plugins routes PortAudio's ALSA
+# "default" device to it); libsndfile1: audio decoding.
+APT_PACKAGES := espeak-ng libportaudio2 libsndfile1 sox libsox-fmt-all ffmpeg pulseaudio pulseaudio-utils libasound2-plugins
 
 .PHONY: setup system demo test bench fixtures clean
 
@@ -34,9 +35,11 @@ demo: setup
 	$(BIN)/voicecoach demo
 
 test: setup
+	scripts/pulse-devices.sh
 	$(BIN)/python -m pytest -q
 
 bench: setup
+	scripts/pulse-devices.sh
 	$(BIN)/voicecoach bench
 
 fixtures: setup

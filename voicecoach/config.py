@@ -30,6 +30,11 @@ LANGUAGE = "en"
 # base for short conversational replies.
 BEAM_SIZE = 5
 CPU_THREADS = 0  # 0 = let CTranslate2 use every core
+# Live capture: the turn ends after this much silence following speech (people wait
+# roughly a second before taking the turn), and a turn with no speech at all for
+# NO_REPLY_S after the customer stopped is a silent turn.
+END_SILENCE_S = 1.0
+NO_REPLY_S = 8.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Settings:
     beam_size: int = BEAM_SIZE
     cpu_threads: int = CPU_THREADS
     max_audio_s: float = MAX_AUDIO_S
+    end_silence_s: float = END_SILENCE_S
+    no_reply_s: float = NO_REPLY_S
 
     @property
     def cache_path(self) -> Path:
@@ -67,6 +74,8 @@ _ENV = {
     "VOICECOACH_BEAM_SIZE": "beam_size",
     "VOICECOACH_CPU_THREADS": "cpu_threads",
     "VOICECOACH_MAX_AUDIO_S": "max_audio_s",
+    "VOICECOACH_END_SILENCE_S": "end_silence_s",
+    "VOICECOACH_NO_REPLY_S": "no_reply_s",
 }
 
 

@@ -163,6 +163,8 @@ class LiveReplies:
             raise DeviceError(f"no usable microphone/speaker ({exc}); plug one in or pick devices with "
                               "--input-device/--output-device (see `voicecoach doctor`)") from None
         captured: list[np.ndarray] = []
+        stamps: list[tuple[int, float]] = []  # (first sample index of a block, its ADC time)
+        total = 0
         first_t: float | None = None
         limit_s = max_s or opts.max_reply_s
         interrupted = False
@@ -171,6 +173,7 @@ class LiveReplies:
         pending = _Incremental(self.transcriber) if self.transcriber is not None else None
         last_check = 0.0
         with in_stream, out_stream:
+            self.timings = {"playback_started": time.perf_counter()}
             last_block = time.monotonic()
             while True:
                 try:
@@ -184,6 +187,8 @@ class LiveReplies:
                 if first_t is None:
                     first_t = adc_t
                 captured.append(block)
+                stamps.append((total, adc_t))
+                total += len(block)
                 if self.on_level is not None and len(captured) % 5 == 0:
                     self.on_level(10 * np.log10(max(float(np.mean(block.astype(np.float64) ** 2)), 1e-12)))
                 now_t = adc_t + len(block) / rate
@@ -222,20 +227,35 @@ class LiveReplies:
         audio16 = _to16k(np.concatenate(captured), rate)
         spans = prosody.speech_spans(audio16, sample_rate=SAMPLE_RATE)
         if voice_end_t is None:  # the device failed before the customer finished
-            voice_end_t = first_t + len(audio16) / SAMPLE_RATE
-        start_s = max(0.0, voice_end_t - first_t)
+            voice_end_t = stamps[-1][1]
+        # Sample positions become times through each block's own ADC stamp: on a
+        # virtual or congested device the input may not run at exactly its nominal
+        # rate, and counting samples from the first block would drift.
+        starts = np.array([i for i, _ in stamps])
+        times = np.array([t for _, t in stamps])
+
+        def when(seconds_in: float) -> float:
+            index = int(seconds_in * rate)
+            k = max(0, int(np.searchsorted(starts, index, side="right")) - 1)
+            return float(times[k] + (index - starts[k]) / rate)
+
+        def where(t: float) -> float:
+            k = max(0, int(np.searchsorted(times, t, side="right")) - 1)
+            return float((starts[k] + (t - times[k]) * rate) / rate)
+
+        start_s = max(0.0, where(voice_end_t))
         reply_pause = None
         if spans:
             speech_after = [s for s in spans if s.end_s > start_s - opts.barge_in_s - 5.0]
             onset = speech_after[0].start_s if speech_after else spans[0].start_s
-            reply_pause = onset - start_s
+            reply_pause = when(onset) - voice_end_t
             if reply_pause < 0:
                 interrupted = interrupted or reply_pause < -0.3
                 start_s = max(0.0, onset - 0.3)
         clip = audio16[int(start_s * SAMPLE_RATE):]
         recording = Recording(np.ascontiguousarray(clip), SAMPLE_RATE, "live")
         transcript = pending.finish(clip, start_s) if pending is not None else None
-        self.timings = {"end_detected": end_detected}
+        self.timings["end_detected"] = end_detected
         return make(recording, reply_pause_s=reply_pause, interrupted=interrupted, error=error, live=True,
                     transcript=transcript)
 

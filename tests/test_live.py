@@ -1,0 +1,148 @@
+"""Live practice on real PortAudio streams over PulseAudio's virtual devices.
+
+voicecoach plays the customer to the null sink "speaker" and records the default
+source "mic.monitor"; a scripted trainee (tests/live_helpers.py) hears the
+customer on "speaker.monitor" and answers into "mic" with `paplay`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from live_helpers import Answer, Trainee
+from conftest import FIXTURES, ROOT, run_cli
+
+BASELINE = str(FIXTURES / "baseline_reading.wav")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pulse():
+    # The live tests run in CI: a missing PulseAudio is a failure, not a skip.
+    subprocess.run([str(ROOT / "scripts" / "pulse-devices.sh")], check=True)
+
+
+def practice(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return run_cli("practice", "--baseline", BASELINE, *args, env=env, timeout=240)
+
+
+def latest(trainee: str) -> dict:
+    rows = json.loads(run_cli("sessions", "--trainee", trainee, "--json").stdout)
+    return json.loads(run_cli("sessions", "show", rows[0]["id"], "--json").stdout)
+
+
+def check(turn: dict, check_id: str) -> dict:
+    return next(c for c in turn["checks"] if c["id"] == check_id)
+
+
+@pytest.mark.parametrize("gap_s", [0.6, 1.5, 2.5])
+def test_reply_pause_matches_the_injected_gap(gap_s):
+    bot = Trainee([Answer(FIXTURES / "pause_0_3.wav", gap_s=gap_s)]).start()
+    try:
+        proc = practice("--persona", "abrupt-executive", "--trainee", f"gap{gap_s}", "--max-turns", "1")
+    finally:
+        bot.stop()
+    assert proc.returncode == 0, proc.stderr
+    injected = bot.log[0]["after_voice_end_s"]
+    expected = injected + 0.3  # the reply file itself starts with 0.3 s of silence
+    turn = latest(f"gap{gap_s}")["turns"][0]
+    assert turn["prosody"]["reply_pause_s"] == pytest.approx(expected, abs=0.15)
+    assert "understand" in turn["transcript"].lower()
+    assert check(turn, "no-interruption")["passed"] is True
+
+
+def test_barge_in_is_caught():
+    bot = Trainee([Answer(FIXTURES / "pause_0_3.wav", barge_in_after_s=2.0)]).start()
+    try:
+        proc = practice("--persona", "angry-eddie", "--trainee", "barger", "--max-turns", "1")
+    finally:
+        bot.stop()
+    assert proc.returncode == 0, proc.stderr
+    turn = latest("barger")["turns"][0]
+    assert turn["interrupted"] is True
+    assert turn["prosody"]["reply_pause_s"] < -0.3
+    assert check(turn, "no-interruption")["passed"] is False
+    assert turn["outcome"] == "escalates"
+
+
+def test_a_whole_session_runs_branches_and_is_stored():
+    answers = [Answer(FIXTURES / f"demo_good_{i}.wav", gap_s=1.0) for i in (1, 2, 3)]
+    bot = Trainee(answers).start()
+    try:
+        proc = practice("--persona", "angry-eddie", "--trainee", "whole", "--max-turns", "3")
+    finally:
+        bot.stop()
+    assert proc.returncode == 0, proc.stderr
+    session = latest("whole")
+    assert len(session["turns"]) == 3 and session["ended_at"]
+    states = [t["state"] for t in session["turns"]]
+    assert states[0] == "furious" and states[-1] != "furious"  # the customer calmed down
+    assert all(t["score"] is not None for t in session["turns"])
+    from voicecoach.config import load_settings
+
+    folder = load_settings().data_path / "sessions" / session["id"]
+    for t in session["turns"]:
+        assert (folder / t["customer_audio"]).is_file() and (folder / t["trainee_audio"]).is_file()
+    assert session["summary"]["practice_next"]
+    assert "Practise next" in proc.stdout
+
+
+def test_silence_makes_the_customer_ask_if_anyone_is_there():
+    bot = Trainee([Answer(None), Answer(FIXTURES / "demo_good_1.wav")]).start()
+    try:
+        proc = practice("--persona", "missing-parcel", "--trainee", "quiet", "--max-turns", "2",
+                        env={"VOICECOACH_NO_REPLY_S": "2.5"})
+    finally:
+        bot.stop()
+    assert proc.returncode == 0, proc.stderr
+    session = latest("quiet")
+    first, second = session["turns"]
+    assert first["outcome"] == "silent" and first["score"] is None
+    assert second["customer_line"] == "Hello? Are you still there?" or "there" in second["customer_line"].lower()
+
+
+def test_no_input_device_is_one_clear_line():
+    proc = practice("--persona", "angry-eddie", "--trainee", "nodev", "--input-device", "42", "--max-turns", "1")
+    assert proc.returncode == 4
+    assert proc.stderr.count("\n") == 1 and "microphone" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGKILL, -9)])
+def test_killed_mid_session_keeps_every_finished_turn(sig, code):
+    trainee = f"killed{int(sig)}"
+    answers = [Answer(FIXTURES / f"demo_good_{i}.wav", gap_s=0.8) for i in (1, 2, 3)]
+    bot = Trainee(answers).start()
+    proc = subprocess.Popen([sys.executable, "-m", "voicecoach", "practice", "--baseline", BASELINE, "--persona",
+                             "angry-eddie", "--trainee", trainee, "--max-turns", "3"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            rows = json.loads(run_cli("sessions", "--trainee", trainee, "--json").stdout)
+            if rows and rows[0]["turns"] >= 1:
+                break
+            time.sleep(0.3)
+        else:
+            pytest.fail("no turn was finished in time")
+        proc.send_signal(sig)
+        assert proc.wait(timeout=30) == code
+    finally:
+        proc.kill()
+        bot.stop()
+    session = latest(trainee)
+    assert len(session["turns"]) >= 1
+    from voicecoach import audio
+    from voicecoach.config import load_settings
+
+    folder = load_settings().data_path / "sessions" / session["id"]
+    for t in session["turns"]:
+        assert t["transcript"] and audio.load(folder / t["trainee_audio"]).duration_s > 1
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no half-written files
+    if sig == signal.SIGINT:
+        assert session["outcome"] == "stopped"
