@@ -16,8 +16,10 @@ import time
 
 import pytest
 
-from live_helpers import Answer, Trainee
 from conftest import FIXTURES, ROOT, run_cli
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from scripted_trainee import Answer, Trainee  # noqa: E402
 
 BASELINE = str(FIXTURES / "baseline_reading.wav")
 
@@ -146,3 +148,46 @@ def test_killed_mid_session_keeps_every_finished_turn(sig, code):
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no half-written files
     if sig == signal.SIGINT:
         assert session["outcome"] == "stopped"
+
+
+def test_a_microphone_that_vanishes_mid_reply_keeps_the_turn(tmp_path, monkeypatch, transcriber, baseline):
+    import sounddevice as sd
+
+    from voicecoach import audio
+    from voicecoach.errors import DeviceError
+    from voicecoach.live import LiveReplies
+    from voicecoach.personas import get_persona
+    from voicecoach.session import run_session
+    from voicecoach.store import Store
+    from voicecoach.voice import synthesize
+
+    persona = get_persona("know-it-all")
+    line_s = synthesize(persona.opening, persona.voice, cache_dir=tmp_path / "cache").voice_end_s
+    real = sd.InputStream
+
+    class Vanishing(real):  # the fault: after a while the device stops delivering audio
+        def __init__(self, *args, callback, samplerate, blocksize, **kwargs):
+            budget = {"blocks": int((line_s + 4.0) * samplerate / blocksize)}
+
+            def cut(indata, frames, time_info, status):
+                budget["blocks"] -= 1
+                if budget["blocks"] > 0:
+                    callback(indata, frames, time_info, status)
+
+            super().__init__(*args, callback=cut, samplerate=samplerate, blocksize=blocksize, **kwargs)
+
+    monkeypatch.setattr(sd, "InputStream", Vanishing)
+    store = Store(tmp_path / "data")
+    bot = Trainee([Answer(FIXTURES / "long_reply_15s.wav", gap_s=0.5)]).start()
+    try:
+        with pytest.raises(DeviceError, match="microphone stopped"):
+            run_session(persona, trainee="vanish", source=LiveReplies(transcriber=transcriber), store=store,
+                        transcriber=transcriber, baseline=baseline, cache_dir=tmp_path / "cache", max_turns=2)
+    finally:
+        bot.stop()
+    session = store.load(store.list(trainee="vanish")[0]["id"])
+    assert session["outcome"] == "device-error" and len(session["turns"]) == 1
+    turn = session["turns"][0]
+    assert turn["error"] and turn["transcript"]  # judged as far as it got
+    kept = audio.load(store.folder(session["id"]) / turn["trainee_audio"])
+    assert 1.0 < kept.duration_s < 14.0

@@ -26,6 +26,9 @@ TARGETS = {
     "peak_rss_mb": ("<", 1024),
     "repetitive_vs_normal_ratio": ("<=", 2.0),
     "content_checks_s": ("<=", 0.05),
+    "live_feedback_after_end_s": ("<=", 1.0),
+    "live_customer_after_feedback_s": ("<=", 0.3),
+    "live_peak_rss_mb": ("<", 1024),
 }
 CONTENT_REPLY = ("I'm so sorry about this, Mr Morales, three trips for one part would wear anyone down. So the "
                  "alternator you were sold doesn't bolt on. Let me check the part number against your truck right "
@@ -93,11 +96,68 @@ def run_bench(fixtures: Path, *, runs: int = 3, progress: Callable[[str], None] 
     )
     say("content and combined checks…")
     results["content_checks_s"] = _content_time(runs + 2, transcript=transcript, rec=rec)
+    if _pulse_ready():
+        say("live turn on the PulseAudio virtual devices (15 s reply)…")
+        results.update(_live_figures(fixtures, transcriber, settings))
+    else:
+        say("no PulseAudio virtual devices (scripts/pulse-devices.sh): live figures skipped")
     results["targets"] = {
         key: {"target": f"{op} {limit}", "met": (results[key] <= limit if op == "<=" else results[key] < limit)}
-        for key, (op, limit) in TARGETS.items()
+        for key, (op, limit) in TARGETS.items() if key in results
     }
     return results
+
+
+def _pulse_ready() -> bool:
+    import shutil
+
+    if shutil.which("pactl") is None:
+        return False
+    sinks = subprocess.run(["pactl", "list", "short", "sinks"], capture_output=True, text=True, check=False).stdout
+    return all(f"\t{name}\t" in sinks for name in ("speaker", "mic"))
+
+
+def _live_figures(fixtures: Path, transcriber: Any, settings: Any) -> dict[str, float]:
+    """A two-turn live call: a 15 s reply, then a short one, answered by the scripted
+    trainee (benchmarks/scripted_trainee.py) through the virtual microphone."""
+    import resource
+
+    from voicecoach import audio, turn
+    from voicecoach.live import LiveReplies
+    from voicecoach.personas import get_persona
+    from voicecoach.session import run_session
+    from voicecoach.store import Store
+
+    sys.path.insert(0, str(fixtures.parent / "benchmarks"))
+    from scripted_trainee import Answer, Trainee  # type: ignore[import-not-found]
+
+    persona = get_persona("missing-parcel")
+    source = LiveReplies(transcriber=transcriber)
+    marks: dict[str, float] = {}
+
+    def on_event(kind: str, data: dict[str, Any]) -> None:
+        if kind == "turn" and data["turn"] == 0:
+            marks["feedback"] = time.perf_counter()
+            marks["end_detected"] = source.timings.get("end_detected", float("nan"))
+        elif kind == "customer" and data["turn"] == 1:
+            marks["next_line"] = time.perf_counter()
+
+    baseline = turn.measure_baseline(audio.load(fixtures / "baseline_reading.wav"), transcriber=transcriber)
+    bot = Trainee([Answer(fixtures / REPLY, gap_s=1.0), Answer(fixtures / "pause_0_3.wav", gap_s=1.0)]).start()
+    with tempfile.TemporaryDirectory() as data_dir:
+        store = Store(Path(data_dir))
+        try:
+            run_session(persona, trainee="bench", source=source, store=store, transcriber=transcriber,
+                        baseline=baseline, cache_dir=settings.cache_path, max_turns=2, on_event=on_event)
+        finally:
+            bot.stop()
+            store.close()
+        started_next = source.timings.get("playback_started", float("nan"))
+    return {
+        "live_feedback_after_end_s": marks["feedback"] - marks["end_detected"],
+        "live_customer_after_feedback_s": started_next - marks["feedback"],
+        "live_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+    }
 
 
 def _content_time(n: int, *, transcript: Any, rec: Any) -> float:
@@ -138,6 +198,12 @@ def render(results: dict[str, Any]) -> str:
         ("content + combined checks (warm)", f"{results['content_checks_s'] * 1000:.0f} ms"),
         ("peak RSS", f"{results['peak_rss_mb']:.0f} MB"),
     ]
+    if "live_feedback_after_end_s" in results:
+        rows += [
+            ("live: feedback after end of turn (15 s reply)", f"{results['live_feedback_after_end_s']:.2f} s"),
+            ("live: customer speaks after the feedback", f"{results['live_customer_after_feedback_s']:.2f} s"),
+            ("live: peak RSS of the practising process", f"{results['live_peak_rss_mb']:.0f} MB"),
+        ]
     width = max(len(name) for name, _ in rows)
     lines = [f"{name:<{width}}  {value}" for name, value in rows]
     lines.append("")
