@@ -73,6 +73,31 @@ def last_audible_s(samples: np.ndarray, sample_rate: int) -> float:
     return float((loud[-1] + 1) * hop / sample_rate) if len(loud) else 0.0
 
 
+def _release_engine() -> None:
+    global _ENGINE
+    _ENGINE = None
+    import gc
+
+    gc.collect()
+
+
+def _espeak_cli(sentence: str, voice: VoiceSettings, out: Path) -> None:
+    """The same settings through the espeak-ng command (pyttsx3's volume 0-1 is
+    espeak's amplitude 0-100)."""
+    import shutil
+    import subprocess
+
+    binary = shutil.which("espeak-ng")
+    if binary is None:
+        raise AudioError("espeak-ng is not installed; run `make setup` (apt-get install espeak-ng)")
+    cmd = [binary, "-v", voice.voice, "-s", str(voice.rate_wpm), "-p", str(voice.pitch),
+           "-a", str(int(round(voice.volume * 100))), "-w", str(out), sentence]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0 or not out.is_file() or out.stat().st_size <= 44:
+        raise AudioError(f"espeak-ng produced no audio for voice '{voice.voice}' ({proc.stderr.strip() or 'no output'}); "
+                         "check `voicecoach doctor`")
+
+
 def _render(text: str, voice: VoiceSettings, path: Path) -> None:
     """Synthesize sentence by sentence and join: pyttsx3's espeak driver silently
     writes nothing for long multi-sentence input (seen with 3-sentence lines)."""
@@ -92,7 +117,12 @@ def _render(text: str, voice: VoiceSettings, path: Path) -> None:
             import pyttsx3
 
             if _ENGINE is None:
+                import atexit
+
                 _ENGINE = pyttsx3.init("espeak")
+                # Drop the engine while the interpreter is intact: pyttsx3's own
+                # finalizer fails noisily on stderr at shutdown otherwise.
+                atexit.register(_release_engine)
             engine = _ENGINE
             engine.setProperty("voice", voice.voice)
             engine.setProperty("rate", voice.rate_wpm)
@@ -105,7 +135,9 @@ def _render(text: str, voice: VoiceSettings, path: Path) -> None:
                     engine.save_to_file(sentence, str(tmp))
                     engine.runAndWait()
                     if not tmp.is_file() or tmp.stat().st_size <= 44:
-                        raise AudioError(f"espeak-ng produced no audio for voice '{voice.voice}'; check `voicecoach doctor`")
+                        # The driver now and then finishes its loop before espeak-ng's
+                        # synthesis ends and writes nothing; espeak-ng itself does not.
+                        _espeak_cli(sentence, voice, tmp)
                     data, rate = sf.read(str(tmp), dtype="float32")
                     pieces.append(data)
                 finally:
