@@ -22,6 +22,7 @@ class Answer:
     wav: Path | None  # None: stay silent this turn
     gap_s: float = 1.0  # after the customer's voice stops (measured from the stream)
     barge_in_after_s: float | None = None  # instead: this long after the customer starts
+    at_start_s: float | None = None  # instead: this long after the previous answer (a calibration reading)
 
 
 @dataclass
@@ -53,6 +54,11 @@ class Trainee:
     def _run(self) -> None:
         frames = self._frames()
         for answer in self.answers:
+            if answer.at_start_s is not None:
+                time.sleep(answer.at_start_s)
+                self.log.append({"after_voice_end_s": None, "barge_in": False})
+                subprocess.run(["paplay", "--device=mic", "--latency-msec=10", str(answer.wav)], check=True)
+                continue
             started = None
             last_loud = None
             for now, level in frames:

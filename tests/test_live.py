@@ -191,3 +191,29 @@ def test_a_microphone_that_vanishes_mid_reply_keeps_the_turn(tmp_path, monkeypat
     assert turn["error"] and turn["transcript"]  # judged as far as it got
     kept = audio.load(store.folder(session["id"]) / turn["trainee_audio"])
     assert 1.0 < kept.duration_s < 14.0
+
+
+def test_first_session_calibrates_the_trainee_and_later_ones_reuse_it():
+    bot = Trainee([Answer(FIXTURES / "baseline_reading.wav", at_start_s=3.0),
+                   Answer(FIXTURES / "demo_good_1.wav", gap_s=1.0)]).start()
+    try:
+        first = run_cli("practice", "--persona", "angry-eddie", "--trainee", "newbie", "--max-turns", "1", timeout=240)
+    finally:
+        bot.stop()
+    assert first.returncode == 0, first.stderr
+    assert "Calibration" in first.stdout and "Baseline saved" in first.stdout
+    measured = latest("newbie")["baseline"]
+    from voicecoach import prosody
+    from voicecoach.audio import load
+
+    reading = load(FIXTURES / "baseline_reading.wav")
+    expected = prosody.analyse(reading.samples, sample_rate=16000).pitch_median_hz
+    assert measured["pitch_median_hz"] == pytest.approx(expected, rel=0.05)
+    bot = Trainee([Answer(FIXTURES / "demo_good_1.wav", gap_s=1.0)]).start()
+    try:
+        again = run_cli("practice", "--persona", "angry-eddie", "--trainee", "newbie", "--max-turns", "1", timeout=240)
+    finally:
+        bot.stop()
+    assert again.returncode == 0, again.stderr
+    assert "Calibration" not in again.stdout
+    assert latest("newbie")["baseline"] == measured

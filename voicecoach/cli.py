@@ -353,7 +353,7 @@ def _cmd_practice(args: argparse.Namespace) -> int:
     meter = _level_meter if interactive and sys.stdout.isatty() else None
     options = live.LiveOptions(end_silence_s=settings.end_silence_s, no_reply_s=settings.no_reply_s)
     source = live.LiveReplies(input_device=_device(args.input_device), output_device=_device(args.output_device),
-                              transcriber=transcriber, talk_over=persona.customer_type in ("abusive", "loud"),
+                              transcriber=transcriber, talk_over=persona.on_interruption == "talk_over",
                               on_level=meter, options=options)
     if args.baseline is not None:
         baseline = turn.measure_baseline(audio.load(args.baseline), transcriber=transcriber, cache_dir=settings.cache_path)

@@ -30,7 +30,11 @@ _REQUIRED: dict[str, type | tuple[type, ...]] = {
     "escalation_allowed_after_turn": int, "voice": dict, "checks": dict, "better": dict, "states": list,
     "ending": dict,
 }
-_OPTIONAL: dict[str, type] = {"outcome": dict, "silence_prompt": str}
+_OPTIONAL: dict[str, type] = {"outcome": dict, "silence_prompt": str, "on_interruption": str}
+INTERRUPTION = ("stop", "talk_over")
+# Without an explicit choice, customers who shout or attack keep talking over a
+# trainee who interrupts; the others stop and let them speak.
+TALKS_OVER = ("abusive", "loud")
 
 
 def persona_dirs() -> list[Path]:
@@ -151,6 +155,9 @@ class _Validator:
                                 table="ending")
         outcome = data.get("outcome", {})
         self.outcome(outcome)
+        interruption = data.get("on_interruption", "talk_over" if data["customer_type"] in TALKS_OVER else "stop")
+        if interruption not in INTERRUPTION:
+            raise self.fail("on_interruption", f"'{interruption}' must be one of {', '.join(INTERRUPTION)}")
         return Persona(
             id=data["id"], title=data["title"], customer_type=data["customer_type"],
             customer_name=data["customer_name"], address_as=data["address_as"], situation=data["situation"].strip(),
@@ -159,6 +166,7 @@ class _Validator:
             escalation_allowed_after_turn=data["escalation_allowed_after_turn"], voice=voice, checks=checks,
             better=better, states=states, ending={k: data["ending"][k] for k in ENDINGS}, outcome=dict(outcome),
             source=str(self.path),
+            on_interruption=interruption,
             **({"silence_prompt": data["silence_prompt"]} if data.get("silence_prompt", "").strip() else {}),
         )
 

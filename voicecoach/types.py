@@ -140,6 +140,7 @@ class Persona:
     ending: dict[str, str]  # "resolved" | "escalated" | "turn_limit" -> closing line
     outcome: dict[str, str] = field(default_factory=dict)  # optional "calms"/"escalates" rule overrides
     silence_prompt: str = "Hello? Are you still there?"  # said after a turn with no reply
+    on_interruption: str = "stop"  # when the trainee talks over them: "stop" or "talk_over"
     source: str = ""
 
     @property
