@@ -191,21 +191,14 @@ def score_json(judged: Any, context: Any = None) -> dict[str, Any]:
         from voicecoach.rules.thresholds import load_ruleset
 
         outcome = turn_outcome(judged.checks, load_ruleset(), context.persona)
+    from voicecoach.turn import turn_record
+
     return {
         "persona": context.persona.id if context is not None and context.persona is not None else None,
         "turn": context.turn_index if context is not None else 0,
         "customer_line": context.customer_line if context is not None else "",
         "outcome": outcome,
-        "transcript": judged.transcript.text,
-        "words": [asdict(w) for w in judged.transcript.words],
-        "no_speech": judged.transcript.no_speech,
-        "language": judged.transcript.language,
-        "prosody": asdict(judged.prosody) if judged.prosody is not None else None,
-        "checks": [asdict(c) for c in judged.checks],
-        "score": judged.score.score_0_100,
-        "heart": judged.score.heart,
-        "feedback": [asdict(f) for f in judged.score.feedback],
-        "warnings": judged.warnings,
+        **turn_record(judged),
     }
 
 

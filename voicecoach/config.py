@@ -11,9 +11,11 @@ The settings file is `$VOICECOACH_CONFIG` or `<user config dir>/voicecoach/confi
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from voicecoach.errors import VoiceCoachError
 
@@ -79,6 +81,26 @@ _ENV = {
 }
 
 
+def read_toml(path: Path, *, error: type[VoiceCoachError], kind: str) -> tuple[dict[str, Any], str]:
+    """Parse a TOML file; the error names the file and line and says what is wrong.
+
+    Returns:
+        (data, text): the text too, for locating fields in later messages.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: {kind} file not found; check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read the {kind} file ({exc})") from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = match.group(1) if match else "?"
+        raise error(f"{path}:{line}: not valid TOML: {str(exc).split(' (at line')[0]}") from None
+
+
 def _config_file() -> Path:
     explicit = os.environ.get("VOICECOACH_CONFIG")
     if explicit:
@@ -108,10 +130,7 @@ def load_settings(**overrides: object) -> Settings:
     values: dict[str, object] = {}
     path = _config_file()
     if path.is_file():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise VoiceCoachError(f"{path}: not valid TOML ({exc}); fix the file or remove it") from None
+        data, _text = read_toml(path, error=VoiceCoachError, kind="settings")
         known = {f.name for f in fields(Settings)}
         for key, raw in data.items():
             name = key.replace("-", "_")

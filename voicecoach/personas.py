@@ -11,7 +11,6 @@ hottest loses it; otherwise the call ends at the persona's turn limit.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,17 +69,9 @@ def load_persona(path: Path) -> Persona:
     Raises:
         PersonaError: "<file>:<line>: <field>: <what is wrong>".
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PersonaError(f"{path}: persona file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PersonaError(f"{path}: cannot read the persona file ({exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or (re.search(r"line (\d+)", str(exc)) or [None, "?"])[1]
-        raise PersonaError(f"{path}:{line}: not valid TOML: {str(exc).split(' (at line')[0]}") from None
+    from voicecoach.config import read_toml
+
+    data, text = read_toml(path, error=PersonaError, kind="persona")
     return _Validator(path, text).persona(data)
 
 

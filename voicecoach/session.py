@@ -7,7 +7,7 @@ or the live microphone (`live.LiveReplies`). Everything else is shared.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
@@ -117,7 +117,7 @@ def run_session(
                                                ruleset=rules, reply_pause_s=captured.reply_pause_s,
                                                transcript=captured.transcript)
                 say("judged", {"turn": turn_index})
-                record.update(_judged_fields(judged))
+                record.update(judge.turn_record(judged))
                 said = not judged.transcript.no_speech
             else:
                 said = False
@@ -154,19 +154,6 @@ def run_session(
     _close(store, session, outcome, rules, persona)
     say("end", {"session": session})
     return session
-
-
-def _judged_fields(judged: Any) -> dict[str, Any]:
-    return {
-        "transcript": judged.transcript.text,
-        "words": [asdict(w) for w in judged.transcript.words],
-        "prosody": asdict(judged.prosody) if judged.prosody is not None else None,
-        "checks": [asdict(c) for c in judged.checks],
-        "score": judged.score.score_0_100,
-        "heart": judged.score.heart,
-        "feedback": [asdict(f) for f in judged.score.feedback],
-        "warnings": judged.warnings,
-    }
 
 
 def _close(store: Any, session: dict[str, Any], outcome: str, rules: Any, persona: Persona) -> None:

@@ -13,7 +13,7 @@ import tempfile
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from voicecoach.types import Baseline, CheckResult, ProsodyReport, Recording, Transcript, TurnContext, TurnScore, Word
 
@@ -33,6 +33,22 @@ class JudgedTurn:
     checks: list[CheckResult]
     score: TurnScore
     warnings: list[str] = field(default_factory=list)
+
+
+def turn_record(judged: JudgedTurn) -> dict[str, Any]:
+    """A judged turn as plain JSON data (the `score --json` fields and a stored turn's)."""
+    return {
+        "transcript": judged.transcript.text,
+        "words": [asdict(w) for w in judged.transcript.words],
+        "no_speech": judged.transcript.no_speech,
+        "language": judged.transcript.language,
+        "prosody": asdict(judged.prosody) if judged.prosody is not None else None,
+        "checks": [asdict(c) for c in judged.checks],
+        "score": judged.score.score_0_100,
+        "heart": judged.score.heart,
+        "feedback": [asdict(f) for f in judged.score.feedback],
+        "warnings": judged.warnings,
+    }
 
 
 def judge_recording(

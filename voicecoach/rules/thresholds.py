@@ -114,22 +114,9 @@ def _merge_thresholds(merged: Thresholds, check_id: str, table: dict[str, Any], 
 
 
 def _read(path: Path) -> tuple[dict[str, Any], str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RulesError(f"{path}: rules file not found; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError(f"{path}: cannot read the rules file ({exc})") from None
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or _lineno_from(str(exc))
-        raise RulesError(f"{path}:{line}: not valid TOML: {str(exc).split(' (at line')[0]}") from None
+    from voicecoach.config import read_toml
 
-
-def _lineno_from(message: str) -> str:
-    match = re.search(r"line (\d+)", message)
-    return match.group(1) if match else "?"
+    return read_toml(path, error=RulesError, kind="rules")
 
 
 def _line_of(text: str, table_id: str) -> int:
