@@ -169,7 +169,6 @@ class LiveReplies:
         limit_s = max_s or opts.max_reply_s
         interrupted = False
         error = None
-        onset_t: float | None = None
         pending = _Incremental(self.transcriber) if self.transcriber is not None else None
         last_check = 0.0
         with in_stream, out_stream:
@@ -200,8 +199,6 @@ class LiveReplies:
                 spans = prosody.speech_spans(audio16, sample_rate=SAMPLE_RATE)
                 voice_end_t = shared["voice_end_t"]
                 playing = voice_end_t is None or now_t < voice_end_t
-                if spans:
-                    onset_t = first_t + spans[0].start_s if onset_t is None else onset_t
                 if playing:
                     talking = [s for s in spans if s.duration_s >= opts.barge_in_s]
                     if talking and not interrupted:
@@ -211,13 +208,14 @@ class LiveReplies:
                     continue
                 since_end = now_t - voice_end_t
                 if pending is not None and spans:
-                    pending.update(audio16, spans, first_t, voice_end_t)
-                after = [s for s in spans if first_t + s.end_s > voice_end_t - opts.barge_in_s]
+                    pending.update(audio16, spans)
+                when, _where = _clock(stamps, rate)
+                after = [s for s in spans if when(s.end_s) > voice_end_t - opts.barge_in_s]
                 if not after:
                     if since_end >= opts.no_reply_s:
                         break
                     continue
-                quiet = (now_t - first_t) - after[-1].end_s
+                quiet = now_t - when(after[-1].end_s)
                 if quiet >= opts.end_silence_s or since_end >= limit_s:
                     break
         end_detected = time.perf_counter()
@@ -226,23 +224,12 @@ class LiveReplies:
             return make(None, error=error or "no audio came from the microphone", live=True)
         audio16 = _to16k(np.concatenate(captured), rate)
         spans = prosody.speech_spans(audio16, sample_rate=SAMPLE_RATE)
+        when, where = _clock(stamps, rate)
         if voice_end_t is None:  # the device failed before the customer finished
             voice_end_t = stamps[-1][1]
         # Sample positions become times through each block's own ADC stamp: on a
         # virtual or congested device the input may not run at exactly its nominal
         # rate, and counting samples from the first block would drift.
-        starts = np.array([i for i, _ in stamps])
-        times = np.array([t for _, t in stamps])
-
-        def when(seconds_in: float) -> float:
-            index = int(seconds_in * rate)
-            k = max(0, int(np.searchsorted(starts, index, side="right")) - 1)
-            return float(times[k] + (index - starts[k]) / rate)
-
-        def where(t: float) -> float:
-            k = max(0, int(np.searchsorted(times, t, side="right")) - 1)
-            return float((starts[k] + (t - times[k]) * rate) / rate)
-
         start_s = max(0.0, where(voice_end_t))
         reply_pause = None
         if spans:
@@ -260,6 +247,28 @@ class LiveReplies:
                     transcript=transcript)
 
 
+def _clock(stamps: list[tuple[int, float]], rate: int) -> tuple[Callable[[float], float], Callable[[float], float]]:
+    """Map seconds into the capture to stream time and back, through each block's ADC stamp.
+
+    On a virtual or congested device the input may not run at exactly its nominal
+    rate: counting samples from the first block would drift by tenths of a second
+    over a long turn, enough to end a reply in the middle of a pause.
+    """
+    starts = np.array([i for i, _ in stamps])
+    times = np.array([t for _, t in stamps])
+
+    def when(seconds_in: float) -> float:
+        index = int(seconds_in * rate)
+        k = max(0, int(np.searchsorted(starts, index, side="right")) - 1)
+        return float(times[k] + (index - starts[k]) / rate)
+
+    def where(t: float) -> float:
+        k = max(0, int(np.searchsorted(times, t, side="right")) - 1)
+        return float((starts[k] + (t - times[k]) * rate) / rate)
+
+    return when, where
+
+
 def _to16k(samples: np.ndarray, rate: int) -> np.ndarray:
     import soxr
 
@@ -270,28 +279,39 @@ def _to16k(samples: np.ndarray, rate: int) -> np.ndarray:
 
 class _Incremental:
     """Transcribes finished stretches of speech in a worker thread while the trainee
-    is still talking: a stretch is finished once a pause of `min_gap_s` follows it."""
+    is still talking: a stretch is finished once a pause of `min_gap_s` follows it.
+
+    Each stretch starts `lead_s` before its first speech and lasts at least
+    `min_chunk_s`: Whisper invents words in long silences ("Bye.") and loops on
+    very short clips, and a longer stretch gives it the sentence as context.
+    """
 
     min_gap_s = 0.5
+    min_chunk_s = 3.0
+    lead_s = 0.3
 
     def __init__(self, transcriber: Any) -> None:
         self.transcriber = transcriber
         self.done_until_s = 0.0  # capture time (s from capture start) transcribed so far
+        self.spans: list[Any] = []
         self.words: list[Any] = []
         self.jobs: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue()
         self.lock = threading.Lock()
         self.worker = threading.Thread(target=self._work, name="voicecoach-transcribe", daemon=True)
         self.worker.start()
 
-    def update(self, audio16: np.ndarray, spans: list[Any], first_t: float, voice_end_t: float) -> None:
+    def update(self, audio16: np.ndarray, spans: list[Any]) -> None:
         from voicecoach.audio import SAMPLE_RATE
 
+        self.spans = spans
         end_s = len(audio16) / SAMPLE_RATE
         closed = [s for s in spans if s.end_s > self.done_until_s and end_s - s.end_s >= self.min_gap_s]
         if not closed:
             return
+        start_s = max(self.done_until_s, closed[0].start_s - self.lead_s)
         cut_s = closed[-1].end_s + self.min_gap_s / 2
-        start_s = self.done_until_s
+        if cut_s - start_s < self.min_chunk_s:
+            return
         self.jobs.put((audio16[int(start_s * SAMPLE_RATE) : int(cut_s * SAMPLE_RATE)].copy(), start_s))
         self.done_until_s = cut_s
 
@@ -300,10 +320,14 @@ class _Incremental:
         from voicecoach.audio import SAMPLE_RATE
         from voicecoach.types import Transcript, Word
 
-        rest_from = self.done_until_s - clip_start_s
+        rest_s = max(self.done_until_s, clip_start_s)
+        ahead = [s for s in self.spans if s.end_s > rest_s]
+        if ahead:
+            rest_s = max(rest_s, ahead[0].start_s - self.lead_s)
+        rest_from = rest_s - clip_start_s
         if rest_from < len(clip) / SAMPLE_RATE:
-            tail = clip[max(0, int(rest_from * SAMPLE_RATE)) :]
-            self.jobs.put((tail.copy(), max(rest_from, 0.0) + clip_start_s))
+            tail = clip[int(rest_from * SAMPLE_RATE) :]
+            self.jobs.put((tail.copy(), rest_s))
         self.jobs.put(None)
         self.worker.join()
         words = sorted((Word(w.text, round(w.start_s - clip_start_s, 3), round(w.end_s - clip_start_s, 3), w.probability)

@@ -36,6 +36,12 @@ class TranscribeOptions:
         no_speech_threshold, log_prob_threshold: Whisper's own rule for dropping
             a segment it believes is not speech.
         span_margin_s: a word must overlap a VAD speech span widened by this.
+        packed_run, packed_s: a run of at least `packed_run` consecutive words
+            each shorter than `packed_s` is a decoding loop with no audio under
+            it (Whisper's "I'm sorry, I'm sorry, ..." after a short clip), not
+            speech: nobody says three words in 30 ms. A whole segment whose
+            words average under twice `packed_s` each is such a loop too. Real
+            repetition keeps its timings and survives.
     """
 
     filler_prompt: str = "Umm, so, uh, let me see... Hmm, okay, um, I think, uh, we can do that."
@@ -44,6 +50,8 @@ class TranscribeOptions:
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
     span_margin_s: float = 0.3
+    packed_run: int = 3
+    packed_s: float = 0.03
 
 
 DEFAULT_OPTIONS = TranscribeOptions()
@@ -119,7 +127,7 @@ class Transcriber:
         for segment in segments:
             if segment.no_speech_prob > opts.no_speech_threshold and segment.avg_logprob < opts.log_prob_threshold:
                 continue
-            kept = [w for w in segment.words or [] if _inside(w.start, w.end, spans, opts.span_margin_s)]
+            kept = [w for w in _unpacked(segment.words or [], opts) if _inside(w.start, w.end, spans, opts.span_margin_s)]
             if not kept:
                 continue
             words += [_snap(w.word.strip(), float(w.start), float(w.end), float(w.probability), spans) for w in kept]
@@ -136,6 +144,24 @@ def _snap(text: str, start_s: float, end_s: float, probability: float, spans: li
     if min(end_s, best.end_s) > max(start_s, best.start_s):
         start_s, end_s = max(start_s, best.start_s), min(end_s, best.end_s)
     return Word(text, round(start_s, 3), round(max(start_s, end_s), 3), round(probability, 4))
+
+
+def _unpacked(words: list, opts: TranscribeOptions) -> list:
+    """The words minus every run of `packed_run` or more near-instant words."""
+    if len(words) >= opts.packed_run and words[-1].end - words[0].start < 2 * opts.packed_s * len(words):
+        return []
+    kept: list = []
+    run: list = []
+    for word in [*words, None]:
+        if word is not None and word.end - word.start < opts.packed_s:
+            run.append(word)
+            continue
+        if len(run) < opts.packed_run:
+            kept += run
+        run = []
+        if word is not None:
+            kept.append(word)
+    return kept
 
 
 def _inside(start_s: float, end_s: float, spans: list[Span], margin_s: float) -> bool:
