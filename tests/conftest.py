@@ -58,3 +58,33 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
         [sys.executable, "-m", "voicecoach", *args],
         capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}, cwd=ROOT,
     )
+
+
+@pytest.fixture(scope="session")
+def stored_data(transcriber, baseline, tmp_path_factory) -> Path:
+    """A data dir holding two real stored sessions, made once per test run from the
+    demo replies: trainee "demo", persona angry-eddie, a good run (resolved in 4 turns)
+    then a poor run (the customer escalates after its first turn). Treat it as read-only; use `data_copy` to change it."""
+    from voicecoach.personas import get_persona
+    from voicecoach.session import FileReplies, run_session
+    from voicecoach.store import Store
+
+    root = tmp_path_factory.mktemp("stored") / "data"
+    store = Store(root)
+    eddie = get_persona("angry-eddie")
+    for pattern in ("demo_good_*.wav", "demo_poor_*.wav"):
+        files = sorted(FIXTURES.glob(pattern))
+        run_session(eddie, trainee="demo", source=FileReplies(files), store=store, transcriber=transcriber,
+                    baseline=baseline, cache_dir=_SANDBOX / "cache", max_turns=len(files))
+    store.close()
+    return root
+
+
+@pytest.fixture
+def data_copy(stored_data, tmp_path) -> Path:
+    """A private, writable copy of `stored_data` (pass it as VOICECOACH_DATA_DIR or to Store)."""
+    import shutil
+
+    target = tmp_path / "data"
+    shutil.copytree(stored_data, target)
+    return target
