@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 # espeak-ng: the customer's voice and the test fixtures; libportaudio2: live audio;
 # sox/ffmpeg: fixture generation and odd audio containers; pulseaudio: the virtual
 # devices the live tests play into (libasound2-plugins routes PortAudio's ALSA
-# "default" device to it); libsndfile1: audio decoding.
-APT_PACKAGES := espeak-ng libportaudio2 libsndfile1 sox libsox-fmt-all ffmpeg pulseaudio pulseaudio-utils libasound2-plugins
+# "default" device to it); libsndfile1: audio decoding; chromium/chromium-driver:
+# the report tests load the HTML report in a headless browser.
+APT_PACKAGES := espeak-ng libportaudio2 libsndfile1 sox libsox-fmt-all ffmpeg pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver
 
 .PHONY: setup system demo test bench fixtures clean
 

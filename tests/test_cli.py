@@ -112,6 +112,7 @@ def test_bench_reports_every_figure():
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     for key in ("transcribe_rtf", "prosody_s", "score_process_s", "cold_start_s", "help_s", "peak_rss_mb",
-                "score_vs_bare_whisper_ratio", "repetitive_vs_normal_ratio"):
+                "score_vs_bare_whisper_ratio", "repetitive_vs_normal_ratio", "rescore_x_realtime", "report_10_turns_s",
+                "sessions_10000_list_s"):
         assert isinstance(result[key], float) and result[key] > 0
     assert set(result["targets"]) >= {"score_vs_bare_whisper_ratio", "prosody_s", "help_s", "peak_rss_mb"}

@@ -29,6 +29,9 @@ TARGETS = {
     "live_feedback_after_end_s": ("<=", 1.0),
     "live_customer_after_feedback_s": ("<=", 0.3),
     "live_peak_rss_mb": ("<", 1024),
+    "rescore_x_realtime": (">=", 5.0),
+    "report_10_turns_s": ("<=", 2.0),
+    "sessions_10000_list_s": ("<=", 0.5),
 }
 CONTENT_REPLY = ("I'm so sorry about this, Mr Morales, three trips for one part would wear anyone down. So the "
                  "alternator you were sold doesn't bolt on. Let me check the part number against your truck right "
@@ -96,16 +99,61 @@ def run_bench(fixtures: Path, *, runs: int = 3, progress: Callable[[str], None] 
     )
     say("content and combined checks…")
     results["content_checks_s"] = _content_time(runs + 2, transcript=transcript, rec=rec)
+    say("HTML report of a 10-turn session…")
+    results["report_10_turns_s"] = _report_time(fixtures, transcriber=transcriber, settings=settings, runs=runs)
     if _pulse_ready():
         say("live turn on the PulseAudio virtual devices (15 s reply)…")
         results.update(_live_figures(fixtures, transcriber, settings))
     else:
         say("no PulseAudio virtual devices (scripts/pulse-devices.sh): live figures skipped")
+    say("re-scoring the demo's two stored sessions, whole process…")
+    results.update(_rescore_figures())
+    say("`voicecoach sessions --trainee X` over 10,000 indexed sessions, whole process…")
+    results.update(_sessions_figures(fixtures, runs))
     results["targets"] = {
-        key: {"target": f"{op} {limit}", "met": (results[key] <= limit if op == "<=" else results[key] < limit)}
+        key: {"target": f"{op} {limit}", "met": _meets(results[key], op, limit)}
         for key, (op, limit) in TARGETS.items() if key in results
     }
     return results
+
+
+def _meets(value: float, op: str, limit: float) -> bool:
+    return {"<=": value <= limit, "<": value < limit, ">=": value >= limit}[op]
+
+
+def _rescore_figures() -> dict[str, float]:
+    """`voicecoach rescore --all` as a trainer runs it, over the demo's stored sessions:
+    audio seconds re-judged per wall-clock second, process start and workers included."""
+    import json
+
+    with tempfile.TemporaryDirectory(prefix="voicecoach-bench-") as tmp:
+        env = {**os.environ, "VOICECOACH_DATA_DIR": str(Path(tmp) / "data")}
+        made = subprocess.run([sys.executable, "-m", "voicecoach", "demo", "--no-audio"], env=env,
+                              capture_output=True, text=True)
+        if made.returncode != 0:
+            raise VoiceCoachError(f"the demo failed while preparing the re-score benchmark: {made.stderr.strip()}")
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "voicecoach", "rescore", "--all", "--json"], env=env,
+                              capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise VoiceCoachError(f"rescore failed in the benchmark: {proc.stderr.strip()}")
+        audio_s = json.loads(proc.stdout)["audio_s"]
+    return {"rescore_audio_s": audio_s, "rescore_process_s": elapsed, "rescore_x_realtime": audio_s / elapsed}
+
+
+def _sessions_figures(fixtures: Path, runs: int) -> dict[str, float]:
+    """A trainer listing one trainee's sessions out of 10,000: the store is built once
+    (benchmarks/sessions_index.py), then the query is timed, in process and as a whole command."""
+    sys.path.insert(0, str(fixtures.parent / "benchmarks"))
+    from sessions_index import PROBE, build_store, time_cli, time_in_process  # type: ignore[import-not-found]
+
+    with tempfile.TemporaryDirectory(prefix="voicecoach-bench-") as tmp:
+        root = Path(tmp) / "data"
+        build_store(root, 10_000)
+        query = ["--trainee", PROBE]
+        in_process_s, _rows = time_in_process(root, query, runs + 2)
+        return {"sessions_10000_query_s": in_process_s, "sessions_10000_list_s": time_cli(root, query, runs)}
 
 
 def _pulse_ready() -> bool:
@@ -160,6 +208,31 @@ def _live_figures(fixtures: Path, transcriber: Any, settings: Any) -> dict[str, 
     }
 
 
+def _report_time(fixtures: Path, *, transcriber: Any, settings: Any, runs: int) -> float:
+    """Seconds to render the HTML report of a 10-turn session (audio encoded, pitch
+    tracked): the demo's good run stored for real, its turns repeated to ten."""
+    from voicecoach import audio, turn
+    from voicecoach.personas import get_persona
+    from voicecoach.report import render_report
+    from voicecoach.session import FileReplies, run_session
+    from voicecoach.store import Store
+
+    files = sorted(fixtures.glob("demo_good_*.wav"))
+    baseline = turn.measure_baseline(audio.load(fixtures / "baseline_reading.wav"), transcriber=transcriber)
+    with tempfile.TemporaryDirectory(prefix="voicecoach-bench-") as data_dir:
+        store = Store(Path(data_dir))
+        try:
+            session = run_session(get_persona("angry-eddie"), trainee="bench", source=FileReplies(files), store=store,
+                                  transcriber=transcriber, baseline=baseline, cache_dir=settings.cache_path,
+                                  max_turns=len(files))
+            folder = store.folder(session["id"])
+            stored = session["turns"]
+            session["turns"] = [{**stored[i % len(stored)], "index": i} for i in range(10)]
+            return _median(runs, lambda: _timed(lambda: render_report(session, folder)))
+        finally:
+            store.close()
+
+
 def _content_time(n: int, *, transcript: Any, rec: Any) -> float:
     """Warm time of every content and combined check on one reply (the audio's own
     prosody included, so the combined rules run too)."""
@@ -197,6 +270,11 @@ def render(results: dict[str, Any]) -> str:
         ("prosody per reply (warm)", f"{results['prosody_s'] * 1000:.0f} ms"),
         ("content + combined checks (warm)", f"{results['content_checks_s'] * 1000:.0f} ms"),
         ("peak RSS", f"{results['peak_rss_mb']:.0f} MB"),
+        ("HTML report, 10-turn session", f"{results['report_10_turns_s']:.2f} s"),
+        (f"rescore --all, whole process ({results['rescore_audio_s']:.0f} s of replies)",
+         f"{results['rescore_process_s']:.1f} s = {results['rescore_x_realtime']:.1f}x real time"),
+        ("sessions --trainee X of 10,000, whole process", f"{results['sessions_10000_list_s']:.3f} s "
+         f"(query {results['sessions_10000_query_s'] * 1000:.0f} ms)"),
     ]
     if "live_feedback_after_end_s" in results:
         rows += [

@@ -92,12 +92,57 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-turns", type=int, metavar="N", help="stop after N replies")
     p.set_defaults(run=_cmd_practice)
 
-    p = sub.add_parser("sessions", help="list stored sessions, or show one")
-    p.add_argument("action", nargs="?", default="list", choices=["list", "show"])
-    p.add_argument("session", nargs="?", help="session id (show)")
-    p.add_argument("--trainee", help="only this trainee's sessions")
+    p = sub.add_parser("progress", help="a trainee's scores and HEART steps over time, and what they miss most")
+    p.add_argument("trainee", metavar="TRAINEE")
+    p.add_argument("--persona", metavar="ID", help="only sessions with this customer")
+    p.add_argument("--html", type=Path, metavar="OUT", help="also write a chart page (self-contained HTML)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=_cmd_progress)
+
+    p = sub.add_parser("rescore", help="re-judge stored replies with today's model and rules (keeps the old result)")
+    p.add_argument("sessions", nargs="*", metavar="SESSION")
+    p.add_argument("--all", action="store_true", help="every stored session")
+    p.add_argument("--rules", type=Path, help="house-rules TOML: thresholds, weights, combined rules")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=_cmd_rescore)
+
+    p = sub.add_parser("sessions", help="list, show, delete or prune stored sessions; check or repair the index")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "show", "delete", "prune"])
+    p.add_argument("session", nargs="*", metavar="SESSION", help="session id (show: one; delete: one or more)")
+    p.add_argument("--trainee", metavar="NAME", help="only this trainee's sessions")
+    p.add_argument("--persona", metavar="ID", help="only sessions with this customer")
+    p.add_argument("--since", metavar="DATE", help="started on or after (YYYY-MM-DD or ISO date-time, UTC)")
+    p.add_argument("--until", metavar="DATE", help="started on or before (a date includes the whole day)")
+    p.add_argument("--min-score", type=float, metavar="N", help="session score at least N")
+    p.add_argument("--max-score", type=float, metavar="N", help="session score at most N")
+    p.add_argument("--all", action="store_true", help="delete: every session of --trainee")
+    p.add_argument("--yes", action="store_true", help="delete without asking")
+    p.add_argument("--days", type=int, metavar="N", help="prune: delete recordings older than N days "
+                                                         "(default: the retention_days setting)")
+    p.add_argument("--check", action="store_true", help="read every session file and report problems")
+    p.add_argument("--repair", action="store_true", help="rebuild the index from the session folders")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_cmd_sessions)
+
+    p = sub.add_parser("export", help="one session as a zip: session.json, recordings and report.html")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("-o", "--output", type=Path, metavar="OUT.zip", help="default: <session id>.zip here")
+    p.set_defaults(run=_cmd_export)
+
+    p = sub.add_parser("import", help="add a session exported with `voicecoach export` (checked first)")
+    p.add_argument("archive", type=Path, metavar="ZIP")
+    p.set_defaults(run=_cmd_import)
+
+    p = sub.add_parser("report", help="one session as a self-contained HTML page (audio, plots, checks, feedback)")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("--html", type=Path, metavar="OUT", help="where to write it (default: report.html in the session folder)")
+    p.set_defaults(run=_cmd_report)
+
+    p = sub.add_parser("replay", help="walk through a stored session in the terminal, with its audio")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("--no-audio", action="store_true", help="only print, do not play the recordings")
+    p.set_defaults(run=_cmd_replay)
     return parser
 
 
@@ -298,7 +343,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         raise VoiceCoachError(f"the example replies are not here ({FIXTURES}); run the demo from a source checkout")
     settings = _settings(args)
     persona = get_persona("angry-eddie")
-    store = Store(settings.data_path)
+    store = Store(settings.data_path, retention_days=settings.retention_days)
     transcriber = shared_transcriber(settings)
     print(f"voicecoach demo: two calls with {persona.customer_name} ({persona.title.lower()}),")
     print("answered by recorded replies: a calm, well-built run and a defensive, agitated one.\n")
@@ -310,13 +355,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
         player = live.speaker_or_none()
     runs = (("A good run", sorted(FIXTURES.glob("demo_good_*.wav"))), ("A poor run", sorted(FIXTURES.glob("demo_poor_*.wav"))))
+    session_ids = []
     for title, files in runs:
         print(f"=== {title} ===")
-        run_session(persona, trainee="demo", source=FileReplies(files, player=player), store=store,
-                    transcriber=transcriber, baseline=baseline, cache_dir=settings.cache_path,
-                    max_turns=len(files), on_event=print_event)
+        session = run_session(persona, trainee="demo", source=FileReplies(files, player=player), store=store,
+                              transcriber=transcriber, baseline=baseline, cache_dir=settings.cache_path,
+                              max_turns=len(files), on_event=print_event)
+        session_ids.append(session["id"])
         print()
+    from voicecoach.report import write_report
+
     print(f"Sessions stored in {store.sessions_dir}; list them with `voicecoach sessions`.")
+    for session_id in session_ids:
+        print(f"Report: {write_report(store, session_id)}")
     return 0
 
 
@@ -341,7 +392,7 @@ def _cmd_practice(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty()
     settings = _settings(args)
     persona = get_persona(args.persona)
-    store = Store(settings.data_path)
+    store = Store(settings.data_path, retention_days=settings.retention_days)
     transcriber = shared_transcriber(settings)
     meter = _level_meter if interactive and sys.stdout.isatty() else None
     options = live.LiveOptions(end_silence_s=settings.end_silence_s, no_reply_s=settings.no_reply_s)
@@ -410,14 +461,47 @@ def print_event(kind: str, data: dict[str, Any]) -> None:
                 print(f"  {i}. {item['check_id']}: {item['try']}")
 
 
-def _cmd_sessions(args: argparse.Namespace) -> int:
+def _cmd_report(args: argparse.Namespace) -> int:
+    from voicecoach.report import write_report
+    from voicecoach.store import Store
+
+    print(write_report(Store(_settings(args).data_path), args.session, args.html))
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from voicecoach.report import load_session, replay
     from voicecoach.store import Store
 
     store = Store(_settings(args).data_path)
+    session = load_session(store, args.session)
+    play = None
+    if not args.no_audio:
+        from voicecoach import live
+
+        # speaker_or_none tells whether there is any output device at all.
+        play = live.play_recording if live.speaker_or_none() is not None else None
+        if play is None:
+            _warn("no audio output device: replaying the text only")
+    replay(session, store.folder(args.session), play=play)
+    return 0
+
+
+def _cmd_sessions(args: argparse.Namespace) -> int:
+    from voicecoach.store import Store
+
+    settings = _settings(args)
+    store = Store(settings.data_path)
+    if args.check or args.repair:
+        return _sessions_check(store) if args.check else _sessions_repair(store)
+    if args.action == "delete":
+        return _sessions_delete(store, args)
+    if args.action == "prune":
+        return _sessions_prune(store, args.days if args.days is not None else settings.retention_days, args.json)
     if args.action == "show":
-        if not args.session:
-            raise VoiceCoachError("`sessions show` needs a session id; list them with `voicecoach sessions`")
-        session = store.load(args.session)
+        if len(args.session) != 1:
+            raise VoiceCoachError("`sessions show` needs one session id; list them with `voicecoach sessions`")
+        session = store.load(args.session[0])
         if args.json:
             print(json.dumps(session))
         else:
@@ -427,7 +511,9 @@ def _cmd_sessions(args: argparse.Namespace) -> int:
                 print(f"  {t['index'] + 1}. customer: {t['customer_line']}")
                 print(f"     trainee: {t.get('transcript') or '(silence)'}  -> {t.get('score')} ({t.get('outcome')})")
         return 0
-    rows = store.list(trainee=args.trainee)
+    rows = _listed(store, args)
+    for warning in store.listing_warnings(rows):
+        _warn(warning)
     if args.json:
         print(json.dumps(rows))
     elif not rows:
@@ -437,6 +523,167 @@ def _cmd_sessions(args: argparse.Namespace) -> int:
             score = "n/a" if r["score"] is None else f"{r['score']:.0f}"
             print(f"{r['id']}  {r['trainee']:<12} {r['persona_id']:<18} {r['started_at']}  turns {r['turns']}  "
                   f"score {score:>3}  {r['outcome'] or 'in progress'}")
+    return 0
+
+
+def _listed(store: Any, args: argparse.Namespace) -> list[dict[str, Any]]:
+    from voicecoach.store import time_bound
+
+    return store.list(
+        trainee=args.trainee, persona_id=args.persona, min_score=args.min_score, max_score=args.max_score,
+        since=None if args.since is None else time_bound(args.since, option="--since"),
+        until=None if args.until is None else time_bound(args.until, option="--until", end=True),
+    )
+
+
+def _sessions_check(store: Any) -> int:
+    problems = store.check()
+    for problem in problems:
+        print(problem)
+    if problems:
+        from voicecoach.errors import StoreError
+
+        raise StoreError(f"{len(problems)} problem(s) found; `voicecoach sessions --repair` rebuilds the index "
+                              f"(missing recordings cannot be restored)")
+    print("all sessions readable; the index matches the folders")
+    return 0
+
+
+def _sessions_repair(store: Any) -> int:
+    report = store.repair()
+    for folder in report.unreadable:
+        _warn(f"unreadable session folder {folder}; left as is (fix or delete it)")
+    print(f"Index rebuilt from {store.sessions_dir}: {report.added} added, {report.updated} updated, "
+          f"{report.dropped} dropped (folder gone), {len(report.unreadable)} unreadable.")
+    return 0
+
+
+def _sessions_delete(store: Any, args: argparse.Namespace) -> int:
+    if args.all and (args.session or not args.trainee):
+        raise VoiceCoachError("use either `sessions delete ID...` or `sessions delete --trainee NAME --all`")
+    ids = store.ids_of(args.trainee) if args.all else list(args.session)
+    if not ids:
+        raise VoiceCoachError(f"no sessions of '{args.trainee}' to delete" if args.all else
+                              "name the sessions to delete, or use --trainee NAME --all")
+    unknown = [sid for sid in ids if not store.exists(sid)]
+    if unknown:
+        raise VoiceCoachError(f"no session '{unknown[0]}'; nothing deleted; list them with `voicecoach sessions`")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise VoiceCoachError(f"deleting {len(ids)} session(s) needs --yes when not run from a terminal; nothing deleted")
+        answer = input(f"Delete {len(ids)} session(s) with their recordings for good? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing deleted")
+            return 1
+    print(f"Deleted {store.delete(ids)} session(s).")
+    if args.all:
+        # Everything of this trainee goes, their calm baseline included: it is measured from their voice.
+        store.forget_trainee(args.trainee)
+    return 0
+
+
+def _sessions_prune(store: Any, days: int | None, as_json: bool) -> int:
+    from dataclasses import asdict
+
+    if not days:
+        raise VoiceCoachError("no retention period: pass --days N or set retention_days "
+                              "(VOICECOACH_RETENTION_DAYS) to more than 0")
+    report = store.apply_retention(days)
+    for problem in report.problems:
+        _warn(problem)
+    if as_json:
+        print(json.dumps(asdict(report)))
+    else:
+        print(f"Deleted {report.files} recording(s) ({report.bytes / 1e6:.1f} MB) from {report.sessions} session(s) "
+              f"started more than {days} day(s) ago; their scores and transcripts are kept.")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from voicecoach.archive import export_session
+    from voicecoach.store import Store
+
+    path, warnings = export_session(Store(_settings(args).data_path), args.session, args.output)
+    for warning in warnings:
+        _warn(warning)
+    print(path)
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from voicecoach.archive import import_session, read_archive
+    from voicecoach.store import Store
+
+    archive = read_archive(args.archive)  # checked before the store is touched
+    print(import_session(Store(_settings(args).data_path), archive))
+    return 0
+
+def _cmd_rescore(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from voicecoach.rescore import rescore
+    from voicecoach.store import Store
+
+    if bool(args.all) == bool(args.sessions):
+        raise VoiceCoachError("name the sessions to re-score, or pass --all (not both)")
+    if args.workers is not None and args.workers < 1:
+        raise VoiceCoachError("--workers must be at least 1")
+    settings = _settings(args)
+    store = Store(settings.data_path)
+    ids = [row["id"] for row in store.list()] if args.all else list(args.sessions)
+    if not ids:
+        print("no sessions to re-score")
+        return 0
+    report = rescore(store, ids, settings=settings, rules_path=args.rules, workers=args.workers,
+                     on_progress=_progress_bar("re-scoring", sys.stderr.isatty()))
+    for reason in report.skipped:
+        _warn(f"skipped {reason}")
+    if args.json:
+        print(json.dumps({**asdict(report), "realtime_factor": report.realtime_factor}))
+        return 0
+    for change in report.changes:
+        old = "n/a" if change["old_score"] is None else f"{change['old_score']:.0f}"
+        new = "n/a" if change["new_score"] is None else f"{change['new_score']:.0f}"
+        flipped = f"  checks changed: {', '.join(change['checks_changed'])}" if change["checks_changed"] else ""
+        print(f"{change['session']}  turn {change['turn']}: {old} -> {new}{flipped}")
+    speed = f", {report.realtime_factor:.1f}x real time" if report.realtime_factor else ""
+    print(f"Re-scored {report.turns} turn(s) in {len(report.sessions)} session(s): {report.audio_s:.0f} s of audio "
+          f"in {report.elapsed_s:.1f} s{speed}. The previous results are kept in each turn's \"previous\".")
+    return 0
+
+
+def _progress_bar(label: str, interactive: bool) -> Any:
+    """A one-line bar on a terminal; a line per tenth of the work otherwise (logs stay short)."""
+    shown = {"step": -1}
+
+    def update(done: int, total: int) -> None:
+        if interactive:
+            filled = int(30 * done / max(total, 1))
+            end = "\n" if done == total else ""
+            print(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+        elif (step := 10 * done // max(total, 1)) != shown["step"]:
+            shown["step"] = step
+            print(f"{label}: {done}/{total}", file=sys.stderr, flush=True)
+
+    return update
+
+
+def _cmd_progress(args: argparse.Namespace) -> int:
+    from voicecoach.progress import progress, render_html, render_text
+    from voicecoach.store import Store
+
+    store = Store(_settings(args).data_path)
+    data = progress(store, args.trainee, persona_id=args.persona)
+    for warning in data.get("warnings", []):
+        _warn(warning)
+    if args.html is not None:
+        try:
+            args.html.write_text(render_html(data), encoding="utf-8")
+        except OSError as exc:
+            raise VoiceCoachError(f"cannot write {args.html} ({exc.strerror or exc}); pick another path") from None
+    print(json.dumps(data) if args.json else render_text(data))
+    if args.html is not None and not args.json:
+        print(f"Chart written to {args.html}")
     return 0
 
 

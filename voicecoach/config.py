@@ -6,6 +6,7 @@ The settings file is `$VOICECOACH_CONFIG` or `<user config dir>/voicecoach/confi
     language = "en"
     beam_size = 5
     max_audio_s = 600
+    retention_days = 90      # recordings older than this are deleted; 0 = keep forever
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ CPU_THREADS = 0  # 0 = let CTranslate2 use every core
 # NO_REPLY_S after the customer stopped is a silent turn.
 END_SILENCE_S = 1.0
 NO_REPLY_S = 8.0
+# Recordings are voices of real staff: a trainer may keep them only so long
+# (scores and transcripts stay). None/0 keeps them forever, as before.
+RETENTION_DAYS: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Settings:
     max_audio_s: float = MAX_AUDIO_S
     end_silence_s: float = END_SILENCE_S
     no_reply_s: float = NO_REPLY_S
+    retention_days: int | None = RETENTION_DAYS  # days to keep session audio; None/0 = forever
 
     @property
     def cache_path(self) -> Path:
@@ -78,6 +83,7 @@ _ENV = {
     "VOICECOACH_MAX_AUDIO_S": "max_audio_s",
     "VOICECOACH_END_SILENCE_S": "end_silence_s",
     "VOICECOACH_NO_REPLY_S": "no_reply_s",
+    "VOICECOACH_RETENTION_DAYS": "retention_days",
 }
 
 
@@ -117,7 +123,10 @@ def _coerce(name: str, raw: object, origin: str) -> object:
         if "Path" in kind:
             return Path(str(raw)).expanduser()
         if kind.startswith("int"):
-            return int(raw)  # type: ignore[arg-type]
+            value = int(raw)  # type: ignore[arg-type]
+            if name == "retention_days" and value < 0:
+                raise ValueError(value)
+            return value
         if kind.startswith("float"):
             return float(raw)  # type: ignore[arg-type]
         return str(raw)

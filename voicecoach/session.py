@@ -111,7 +111,7 @@ def run_session(
                                   customer_name=persona.address_as, baseline=baseline, live=captured.live,
                                   previous_replies=tuple(previous))
             record: dict[str, Any] = {"index": turn_index, "state": state, "customer_line": line,
-                                      "interrupted": captured.interrupted, "error": captured.error}
+                                      "interrupted": captured.interrupted, "live": captured.live, "error": captured.error}
             if captured.recording is not None:
                 judged = judge.judge_recording(captured.recording, transcriber=transcriber, context=context,
                                                ruleset=rules, reply_pause_s=captured.reply_pause_s,
