@@ -106,3 +106,18 @@ def test_rescore_skips_a_missing_recording_and_refuses_bad_input(data_copy, tmp_
                           (["rescore", "--all", "--rules", str(bad_rules)], "not valid TOML")):
         proc = run_cli(*args, env=env(data_copy))
         assert proc.returncode != 0 and message in proc.stderr and "Traceback" not in proc.stderr, args
+
+
+def test_a_broken_session_is_left_out_of_progress_and_rescore_with_a_warning(data_copy):
+    rows = sessions(data_copy)
+    broken, kept = rows[0]["id"], rows[1]["id"]
+    (data_copy / "sessions" / broken / "session.json").write_text('{"id": "%s", "turns": 3}' % broken)
+    proc = run_cli("progress", "demo", "--json", env=env(data_copy))
+    assert proc.returncode == 0, proc.stderr
+    assert [s["id"] for s in json.loads(proc.stdout)["sessions"]] == [kept]
+    assert f"session {broken} left out" in proc.stderr
+    proc = run_cli("rescore", "--all", "--json", env=env(data_copy), timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["sessions"] == [kept] and any(s.startswith(broken) for s in report["skipped"])
+    assert report["turns"] == len(show(data_copy, kept)["turns"])

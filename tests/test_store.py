@@ -132,11 +132,17 @@ def test_corrupt_session_json_is_listed_with_a_warning(data_copy):
     assert checked.returncode == 8 and broken in checked.stdout
 
 
-def test_missing_recording_is_reported_by_check_not_by_listing(data_copy):
+def test_a_clean_listing_has_no_warnings(data_copy):
+    plain = cli(data_copy, "sessions")
+    assert plain.returncode == 0 and plain.stderr == ""
+
+
+def test_missing_recording_is_listed_with_a_warning_and_reported_by_check(data_copy):
     session_id = listed(data_copy)[0]["id"]
     (data_copy / "sessions" / session_id / "turn-01-trainee.wav").unlink()
     plain = cli(data_copy, "sessions")
-    assert plain.returncode == 0 and plain.stderr == ""
+    assert plain.returncode == 0 and session_id in plain.stdout
+    assert "warning" in plain.stderr and "turn-01-trainee.wav is missing" in plain.stderr
     checked = cli(data_copy, "sessions", "--check")
     assert checked.returncode == 8
     assert f"session {session_id}: turn 1: recording turn-01-trainee.wav is missing" in checked.stdout
@@ -291,6 +297,8 @@ def test_export_import_round_trip(data_copy, tmp_path):
     for wav in (data_copy / "sessions" / session_id).glob("*.wav"):
         assert (other / "sessions" / session_id / wav.name).read_bytes() == wav.read_bytes()
     assert not [p for p in (other / "sessions").iterdir() if p.name.startswith(".")]
+    # a report from elsewhere is not taken in; `voicecoach report` makes our own
+    assert not (other / "sessions" / session_id / "report.html").exists()
 
 
 def test_export_default_name_is_the_session_id(data_copy, tmp_path):
@@ -344,6 +352,7 @@ BAD_ARCHIVES = {
     "bad-id": ([("session.json", json.dumps({**GOOD_SESSION, "id": "../../x"}).encode())], "not a valid session id"),
     "audio-path": ([("session.json", json.dumps({**GOOD_SESSION, "turns": [
         {"trainee_audio": "../../etc/passwd"}]}).encode())], "not a turn recording"),
+    "text-score": ([("session.json", json.dumps({**GOOD_SESSION, "score": "99"}).encode())], "scores must be numbers"),
     "not-a-wav": ([("session.json", SESSION_BYTES), ("turn-01-trainee.wav", b"#!/bin/sh\n")], "not a WAV"),
     "no-session": ([("turn-01-trainee.wav", WAV)], "no session.json"),
     "not-a-zip": (None, "not a readable zip"),

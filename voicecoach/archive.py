@@ -217,9 +217,14 @@ def import_session(store: Store, archive: Archive) -> str:
 
 
 def _extract(archive: Archive, staging: Path) -> None:
+    # session.json is written from the copy that was checked (the file could have
+    # changed since), and an imported report.html is left out: it is HTML and
+    # script from elsewhere, and `voicecoach report` makes a trusted one.
+    (staging / SESSION_FILE).write_text(json.dumps(archive.session, indent=1), encoding="utf-8")
     with zipfile.ZipFile(archive.path) as source:
         for info in archive.members:
-            _copy_member(archive.path, source, info, staging / info.filename)
+            if info.filename not in (SESSION_FILE, REPORT_FILE):
+                _copy_member(archive.path, source, info, staging / info.filename)
 
 
 def _copy_member(path: Path, source: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:

@@ -492,6 +492,8 @@ def _cmd_sessions(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     store = Store(settings.data_path)
+    if args.check and args.repair:
+        raise VoiceCoachError("use --check or --repair, not both (--check only reports; --repair rebuilds the index)")
     if args.check or args.repair:
         return _sessions_check(store) if args.check else _sessions_repair(store)
     if args.action == "delete":
@@ -507,8 +509,9 @@ def _cmd_sessions(args: argparse.Namespace) -> int:
         else:
             print(f"{session['id']}  {session['trainee']}  {session['persona_id']}  {session['started_at']}  "
                   f"outcome {session.get('outcome')}  score {session.get('score')}")
-            for t in session["turns"]:
-                print(f"  {t['index'] + 1}. customer: {t['customer_line']}")
+            for number, t in enumerate(session.get("turns") or [], 1):
+                t = t if isinstance(t, dict) else {}
+                print(f"  {number}. customer: {t.get('customer_line', '(not recorded)')}")
                 print(f"     trainee: {t.get('transcript') or '(silence)'}  -> {t.get('score')} ({t.get('outcome')})")
         return 0
     rows = _listed(store, args)

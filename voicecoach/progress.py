@@ -8,6 +8,7 @@ import html
 from typing import Any
 
 from voicecoach.errors import StoreError
+from voicecoach.store import session_problem
 from voicecoach.scoring import HEART_STEPS
 
 LABELS = {"hear": "Hear", "empathize": "Empathize", "accept": "Accept", "reassure": "Reassure",
@@ -31,17 +32,20 @@ def progress(store: Any, trainee: str, *, persona_id: str | None = None) -> dict
     for row in reversed(rows):
         try:
             stored = store.load(row["id"])
-        except StoreError as exc:
+            problem = session_problem(stored, folder_name=row["id"])
+            if problem:
+                raise StoreError(f"session.json {problem}")
+            line = _session_line(row, stored)
+            checks = [c for t in stored["turns"] for c in (t.get("checks") or [])
+                      if isinstance(c, dict) and isinstance(c.get("id"), str) and c.get("passed") is not None]
+        except (StoreError, AttributeError, TypeError) as exc:
             warnings.append(f"session {row['id']} left out: {exc}")
             continue
-        sessions.append(_session_line(row, stored))
-        for turn in stored.get("turns", []):
-            for check in turn.get("checks") or []:
-                if check.get("passed") is None:
-                    continue
-                tally = missed.setdefault(check["id"], [0, 0])
-                tally[0] += not check["passed"]
-                tally[1] += 1
+        sessions.append(line)
+        for check in checks:
+            tally = missed.setdefault(check["id"], [0, 0])
+            tally[0] += not check["passed"]
+            tally[1] += 1
     return {
         "trainee": trainee,
         "persona": persona_id,
@@ -57,8 +61,8 @@ def progress(store: Any, trainee: str, *, persona_id: str | None = None) -> dict
 def _session_line(row: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
     heart: dict[str, float | None] = {}
     for step in HEART_STEPS:
-        values = [t["heart"][step] for t in stored.get("turns", [])
-                  if isinstance(t.get("heart"), dict) and t["heart"].get(step) is not None]
+        values = [t["heart"][step] for t in stored["turns"]
+                  if isinstance(t.get("heart"), dict) and isinstance(t["heart"].get(step), (int, float))]
         heart[step] = round(sum(values) / len(values), 1) if values else None
     return {"id": row["id"], "started_at": row["started_at"], "persona_id": row["persona_id"], "score": row["score"],
             "outcome": row["outcome"], "turns": row["turns"], "heart": heart}

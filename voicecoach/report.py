@@ -225,7 +225,7 @@ def _turn_view(turn: dict[str, Any], number: int, folder: Path, baseline: Any) -
         "customer_line": str(turn.get("customer_line") or ""),
         "interrupted": bool(turn.get("interrupted")),
         "error": str(turn.get("error") or ""),
-        "warnings": [str(w) for w in turn.get("warnings") or [] if w],
+        "warnings": [str(w) for w in turn.get("warnings") or [] if w] if isinstance(turn.get("warnings"), list) else [],
         "transcript": _transcript_view(turn, checks, audio_id),
         "customer_audio": customer_audio,
         "trainee_audio": trainee_audio,
@@ -331,6 +331,8 @@ def _load_audio(turn: dict[str, Any], who: str, folder: Path) -> tuple[Any, str]
     from voicecoach import audio
 
     name = turn.get(f"{who}_audio")
+    if turn.get("audio_pruned"):
+        return None, f"{who} audio deleted by the retention setting (the scores are kept)"
     if not isinstance(name, str) or not name:
         return None, f"{who} audio missing: not recorded for this turn"
     # The name comes from session.json: only a plain file inside the session folder.

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from voicecoach.config import Settings
-from voicecoach.errors import VoiceCoachError
+from voicecoach.store import WAV_NAME
+from voicecoach.errors import StoreError, VoiceCoachError
 
 # What a re-score replaces in a turn; the rest (line, state, outcome, audio) is history.
 JUDGED_FIELDS = ("transcript", "words", "no_speech", "language", "prosody", "checks", "score", "heart",
@@ -77,7 +78,7 @@ def rescore(
     load_ruleset(rules_path)  # a bad rules file fails now, not in every worker
     started = time.perf_counter()
     report = RescoreReport()
-    sessions = {sid: store.load(sid) for sid in session_ids}
+    sessions = _readable(store, session_ids, report)
     jobs: list[TurnJob] = []
     for session in sessions.values():
         report.sessions.append(session["id"])
@@ -105,6 +106,48 @@ def rescore(
     return report
 
 
+def _readable(store: Any, session_ids: list[str], report: RescoreReport) -> dict[str, dict[str, Any]]:
+    """The sessions that can be re-scored; the others are skipped with the reason.
+
+    A session still being recorded (no end time, started in the last day) is left
+    alone: its practice process rewrites the file after every turn.
+
+    Raises:
+        StoreError: an id is unknown (a typo should stop the command, not be skipped).
+    """
+    from voicecoach.store import session_problem
+
+    out: dict[str, dict[str, Any]] = {}
+    for sid in session_ids:
+        if not store.exists(sid):
+            raise StoreError(f"no session '{sid}'; list them with `voicecoach sessions`")
+        try:
+            session = store.load(sid)
+        except StoreError as exc:
+            report.skipped.append(f"{sid}: {exc}")
+            continue
+        problem = session_problem(session, folder_name=sid)
+        if problem:
+            report.skipped.append(f"{sid}: session.json {problem}")
+        elif session.get("ended_at") is None and _recent(session["started_at"]):
+            report.skipped.append(f"{sid}: still being recorded")
+        else:
+            out[sid] = session
+    return out
+
+
+def _recent(started_at: str) -> bool:
+    from datetime import datetime, timedelta, timezone
+
+    try:
+        started = datetime.fromisoformat(started_at)
+    except ValueError:
+        return False
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=timezone.utc)
+    return datetime.now(timezone.utc) - started < timedelta(days=1)
+
+
 def _jobs(session: dict[str, Any], folder: Path) -> tuple[list[TurnJob], list[str]]:
     jobs: list[TurnJob] = []
     skipped: list[str] = []
@@ -112,14 +155,16 @@ def _jobs(session: dict[str, Any], folder: Path) -> tuple[list[TurnJob], list[st
     for position, turn in enumerate(session["turns"]):
         name = turn.get("trainee_audio")
         where = f"{session['id']} turn {position + 1}"
-        if turn.get("audio_pruned"):
+        if name is not None and not (isinstance(name, str) and WAV_NAME.fullmatch(name)):
+            skipped.append(f"{where}: '{name}' is not a turn recording of this session")
+        elif turn.get("audio_pruned"):
             skipped.append(f"{where}: the recording was deleted by the retention setting")
         elif not name:
             skipped.append(f"{where}: no reply audio was recorded")
         elif not (folder / name).is_file():
             skipped.append(f"{where}: {name} is missing")
         else:
-            prosody = turn.get("prosody") or {}
+            prosody = turn.get("prosody") if isinstance(turn.get("prosody"), dict) else {}
             jobs.append(TurnJob(
                 session_id=session["id"], position=position, audio_path=folder / name,
                 persona_id=session["persona_id"], turn_index=int(turn.get("index", position)),
@@ -127,7 +172,7 @@ def _jobs(session: dict[str, Any], folder: Path) -> tuple[list[TurnJob], list[st
                 live=bool(turn.get("live", _was_live(turn))), reply_pause_s=prosody.get("reply_pause_s"),
                 previous_replies=tuple(replies),
             ))
-        if turn.get("transcript"):
+        if isinstance(turn.get("transcript"), str) and turn["transcript"]:
             replies.append(turn["transcript"])
     return jobs, skipped
 
@@ -185,6 +230,10 @@ def _judge(job: TurnJob) -> tuple[dict[str, Any] | str, float]:
                                       ruleset=_WORKER["rules"], reply_pause_s=job.reply_pause_s)
     except VoiceCoachError as exc:
         return str(exc), 0.0
+    except (TypeError, ValueError, KeyError) as exc:
+        # A session stored by an older version (another baseline layout, say):
+        # this turn is skipped, the rest of the batch goes on.
+        return f"cannot be re-judged ({type(exc).__name__}: {exc})", 0.0
     return turn.turn_record(judged), recording.duration_s
 
 

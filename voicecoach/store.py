@@ -130,6 +130,11 @@ def session_problem(session: Any, *, folder_name: str | None = None) -> str | No
         return "id, trainee, persona_id and started_at must be non-empty text"
     if not isinstance(session["turns"], list) or not all(isinstance(t, dict) for t in session["turns"]):
         return "turns must be a list of objects"
+    if not all(_number_or_none(session.get(key)) for key in ("score",)) or \
+            not all(_number_or_none(t.get("score")) for t in session["turns"]):
+        return "scores must be numbers or null"
+    if not all(session.get(key) is None or isinstance(session[key], str) for key in ("ended_at", "outcome")):
+        return "ended_at and outcome must be text or null"
     if folder_name is not None and session["id"] != folder_name:
         return f"its id '{session['id']}' does not match the folder name"
     try:
@@ -137,6 +142,10 @@ def session_problem(session: Any, *, folder_name: str | None = None) -> str | No
     except ValueError:
         return f"started_at '{session['started_at']}' is not an ISO date-time"
     return None
+
+
+def _number_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 @dataclass
@@ -204,7 +213,7 @@ class Store:
             # a failure here must not stop the call (`sessions prune` reports it).
             try:
                 self.apply_retention(self.retention_days)
-            except VoiceCoachError:
+            except (VoiceCoachError, OSError):
                 pass
         session_id = self._new_folder()
         session = {
@@ -522,16 +531,24 @@ class Store:
             return "folder is gone" if not self.folder(session_id).exists() else "session.json is missing"
         if stamp is None or stamp == current:
             return None
-        return self._read(session_id)[1]
+        session, problem = self._read(session_id)
+        if problem:
+            return problem
+        missing = _missing_audio(session, self.folder(session_id))
+        return "; ".join(missing) if missing else None
 
     def _stamp(self, session_id: str, *, missing_ok: bool = True) -> str | None:
+        # The folder's mtime is part of the stamp: removing or adding a recording
+        # changes it, so a listing notices a lost WAV with the same one stat.
+        folder = self.folder(session_id)
         try:
-            info = os.stat(self.folder(session_id) / "session.json")
+            info = os.stat(folder / "session.json")
+            folder_info = os.stat(folder)
         except FileNotFoundError:
             if missing_ok:
                 return None
             raise
-        return f"{info.st_size}:{info.st_mtime_ns}"
+        return f"{info.st_size}:{info.st_mtime_ns}:{folder_info.st_mtime_ns}"
 
     def _folder_names(self) -> list[str]:
         # Hidden names are work in progress (imports, deletions), never sessions.
