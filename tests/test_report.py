@@ -184,13 +184,17 @@ def test_report_survives_turns_lacking_fields(stored_data):
     (None, "no session 'no-such-session'"),
     ("{not json", "unreadable session file"),
     ("[1, 2]", "is not a stored session"),
-], ids=["unknown-id", "corrupt-json", "not-a-session"])
+    ("", "its session.json is missing"),
+], ids=["unknown-id", "corrupt-json", "not-a-session", "missing-json"])
 def test_report_refuses_unknown_or_corrupt_sessions_in_one_line(data_copy, damage, message):
     if damage is None:
         session_id = "no-such-session"
     else:
         session_id = _session_id(data_copy, "resolved")
-        (_folder(data_copy, session_id) / "session.json").write_text(damage)
+        if damage:
+            (_folder(data_copy, session_id) / "session.json").write_text(damage)
+        else:
+            (_folder(data_copy, session_id) / "session.json").unlink()
     for command in ("report", "replay"):
         proc = run_cli(command, session_id, "--no-audio" if command == "replay" else "--html=/dev/null",
                        env=_env(data_copy))

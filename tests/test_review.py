@@ -33,7 +33,9 @@ def test_progress_follows_scores_and_heart_steps_over_time(stored_data, tmp_path
     good, poor = data["sessions"]
     assert good["heart"]["empathize"] > poor["heart"]["empathize"]
     assert data["trend"] == round(poor["score"] - good["score"], 1)
-    assert data["personas"]["angry-eddie"]["sessions"] == 2
+    eddie = data["personas"]["angry-eddie"]
+    assert eddie["sessions"] == 2
+    assert eddie["heart"]["empathize"] == round((good["heart"]["empathize"] + poor["heart"]["empathize"]) / 2, 1)
     missed = {m["check_id"]: m for m in data["most_missed"]}
     assert missed and all(0 < m["missed"] <= m["judged"] and m["guidance"] for m in missed.values())
     # the poor run contradicts the customer: that shows among the misses

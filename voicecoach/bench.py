@@ -153,7 +153,9 @@ def _sessions_figures(fixtures: Path, runs: int) -> dict[str, float]:
         build_store(root, 10_000)
         query = ["--trainee", PROBE]
         in_process_s, _rows = time_in_process(root, query, runs + 2)
-        return {"sessions_10000_query_s": in_process_s, "sessions_10000_list_s": time_cli(root, query, runs)}
+        # The target is held by the worst case: all 10,000 rows listed as JSON.
+        return {"sessions_10000_query_s": in_process_s, "sessions_10000_trainee_s": time_cli(root, query, runs),
+                "sessions_10000_list_s": time_cli(root, [], runs)}
 
 
 def _pulse_ready() -> bool:
@@ -273,8 +275,9 @@ def render(results: dict[str, Any]) -> str:
         ("HTML report, 10-turn session", f"{results['report_10_turns_s']:.2f} s"),
         (f"rescore --all, whole process ({results['rescore_audio_s']:.0f} s of replies)",
          f"{results['rescore_process_s']:.1f} s = {results['rescore_x_realtime']:.1f}x real time"),
-        ("sessions --trainee X of 10,000, whole process", f"{results['sessions_10000_list_s']:.3f} s "
+        ("sessions --trainee X of 10,000, whole process", f"{results['sessions_10000_trainee_s']:.3f} s "
          f"(query {results['sessions_10000_query_s'] * 1000:.0f} ms)"),
+        ("sessions, all 10,000 listed, whole process", f"{results['sessions_10000_list_s']:.3f} s"),
     ]
     if "live_feedback_after_end_s" in results:
         rows += [

@@ -75,7 +75,8 @@ def _per_persona(sessions: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         entry["sessions"] += 1
         if s["score"] is not None:
             entry["scores"].append(s["score"])
-    for entry in out.values():
+    for pid, entry in out.items():
+        entry["heart"] = _mean_heart([s for s in sessions if s["persona_id"] == pid])
         scores = entry.pop("scores")
         entry.update({"first": scores[0] if scores else None, "last": scores[-1] if scores else None,
                       "best": max(scores) if scores else None,
@@ -127,8 +128,9 @@ def render_text(data: dict[str, Any]) -> str:
         lines += ["", f"Trend: {data['trend']:+.0f} points (last sessions against the first)."]
     lines += ["", "Per customer:"]
     for pid, p in data["personas"].items():
+        steps = ", ".join(f"{LABELS[step]} {_fmt(p['heart'][step]).strip()}" for step in HEART_STEPS)
         lines.append(f"  {pid:<18} {p['sessions']} session(s), first {_fmt(p['first']).strip()}, "
-                     f"last {_fmt(p['last']).strip()}, best {_fmt(p['best']).strip()}")
+                     f"last {_fmt(p['last']).strip()}, best {_fmt(p['best']).strip()}; HEART: {steps}")
     if data["most_missed"]:
         lines += ["", "Most often missed:"]
         for m in data["most_missed"]:

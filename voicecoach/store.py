@@ -282,6 +282,9 @@ class Store:
     def load(self, session_id: str) -> dict[str, Any]:
         path = self.folder(session_id) / "session.json"
         if not path.is_file():
+            if self.folder(session_id).is_dir():
+                raise StoreError(f"session {session_id}: its session.json is missing (the recordings in "
+                                 f"{path.parent} are kept); `voicecoach sessions --repair` updates the index")
             raise StoreError(f"no session '{session_id}'; list them with `voicecoach sessions`")
         try:
             return json.loads(path.read_text(encoding="utf-8"))
