@@ -310,3 +310,28 @@ def test_difficulty_moves_the_starting_mood():
     assert kiosk.with_difficulty(eddie, "harder").start_state == ids[0]
     assert kiosk.with_difficulty(eddie, "standard") is eddie
     assert ids.index(kiosk.with_difficulty(eddie, "easier").start_state) >= ids.index(eddie.start_state)
+
+
+def test_set_pin_command_stores_only_a_hash(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    def run_cli(*args, env, input_text):
+        return subprocess.run([sys.executable, "-m", "voicecoach", *args], input=input_text, capture_output=True,
+                              text=True, timeout=120, env={**os.environ, **env}, cwd=ROOT)
+
+    config = tmp_path / "config.toml"
+    done = run_cli("kiosk", "--set-pin", env={"VOICECOACH_CONFIG": str(config)}, input_text="97531\n")
+    assert done.returncode == 0, done.stderr
+    text = config.read_text()
+    assert "97531" not in text and "pbkdf2_sha256$" in text
+    from voicecoach.config import load_settings
+
+    os.environ["VOICECOACH_CONFIG"], saved = str(config), os.environ["VOICECOACH_CONFIG"]
+    try:
+        assert kiosk.check_pin("97531", load_settings().trainer_pin_hash)
+    finally:
+        os.environ["VOICECOACH_CONFIG"] = saved
+    bad = run_cli("kiosk", "--set-pin", env={"VOICECOACH_CONFIG": str(tmp_path / "other.toml")}, input_text="12\n")
+    assert bad.returncode == 1 and "4 to 12 digits" in bad.stderr
