@@ -435,9 +435,8 @@ def _cmd_kiosk(args: argparse.Namespace) -> int:
     import threading
     import time
 
-    from voicecoach import kiosk, live
+    from voicecoach import kiosk
     from voicecoach.config import _config_file, load_settings
-    from voicecoach.transcribe import shared_transcriber
 
     if args.set_pin:
         return _set_pin(_config_file())
@@ -446,27 +445,12 @@ def _cmd_kiosk(args: argparse.Namespace) -> int:
     settings = load_settings(station_name=args.station, kiosk_idle_s=args.idle, kiosk_key=args.key)
     log_file = kiosk.setup_logging(settings.data_path)
     log = logging.getLogger("voicecoach.kiosk")
-    lock = threading.Lock()
-
-    def transcriber() -> Any:
-        with lock:  # the first call loads the model; never twice at once
-            return shared_transcriber(settings)
-
-    options = live.LiveOptions(end_silence_s=settings.end_silence_s, no_reply_s=settings.no_reply_s)
-
-    def replies(persona: Any, on_level: Any) -> Any:
-        return live.LiveReplies(input_device=_device(args.input_device), output_device=_device(args.output_device),
-                                transcriber=transcriber(), talk_over=persona.on_interruption == "talk_over",
-                                on_level=on_level, options=options)
-
-    def reading(on_level: Any) -> Any:
-        return live.LiveReplies(input_device=_device(args.input_device), output_device=_device(args.output_device),
-                                on_level=on_level, options=options).record(max_s=kiosk.CALIBRATION_MAX_S)
-
+    transcriber = kiosk.shared_loader(settings)
     # Load the model while the first trainee types their name.
     threading.Thread(target=transcriber, daemon=True).start()
     while True:
-        app = kiosk.KioskApp(settings=settings, make_source=replies, record_reading=reading, transcriber=transcriber)
+        app = kiosk.live_app(settings, input_device=_device(args.input_device),
+                             output_device=_device(args.output_device), transcriber=transcriber)
         started = time.monotonic()
         try:
             app.run(mouse=False)

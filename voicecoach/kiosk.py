@@ -825,3 +825,35 @@ class KioskApp(App):
             self.call_from_thread(fn, *args)
         except RuntimeError:
             pass  # the app is closing
+
+
+def shared_loader(settings: Any) -> Callable[[], Any]:
+    """`() -> Transcriber` for these settings, safe to call from several threads (loads once)."""
+    from voicecoach.transcribe import shared_transcriber
+
+    lock = threading.Lock()
+
+    def get() -> Any:
+        with lock:
+            return shared_transcriber(settings)
+
+    return get
+
+
+def live_app(settings: Any, *, input_device: Any = None, output_device: Any = None,
+             transcriber: Callable[[], Any] | None = None) -> KioskApp:
+    """The station on real devices (`live.LiveReplies`); None = the system's default devices."""
+    from voicecoach import live
+
+    get = transcriber or shared_loader(settings)
+    options = live.LiveOptions(end_silence_s=settings.end_silence_s, no_reply_s=settings.no_reply_s)
+
+    def replies(persona: Persona, on_level: Callable[[float], None]) -> Any:
+        return live.LiveReplies(input_device=input_device, output_device=output_device, transcriber=get(),
+                                talk_over=persona.on_interruption == "talk_over", on_level=on_level, options=options)
+
+    def reading(on_level: Callable[[float], None]) -> Recording:
+        return live.LiveReplies(input_device=input_device, output_device=output_device, on_level=on_level,
+                                options=options).record(max_s=CALIBRATION_MAX_S)
+
+    return KioskApp(settings=settings, make_source=replies, record_reading=reading, transcriber=get)
