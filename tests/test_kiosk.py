@@ -12,7 +12,7 @@ import pytest
 
 from voicecoach import audio
 from voicecoach.config import load_settings
-from voicecoach.errors import DeviceError
+from voicecoach.errors import DeviceError, PersonaError, StoreError
 from voicecoach.session import FileReplies
 
 from conftest import FIXTURES, ROOT
@@ -250,7 +250,9 @@ class Exploding:
 @pytest.mark.parametrize("exc, shown", [
     (RuntimeError("boom in the turn"), "boom in the turn"),
     (DeviceError("the microphone stopped sending audio (unplugged?)"), "headset"),
-], ids=["unexpected", "device"])
+    (StoreError("disk full while saving session x"), "tell a trainer"),
+    (PersonaError("eddie.toml:3: states: missing"), "Choose another one"),
+], ids=["unexpected", "device", "store", "persona"])
 def test_a_turn_that_raises_shows_the_error_and_returns_to_welcome(tmp_path, transcriber, exc, shown):
     app = make_app(tmp_path / "data", transcriber, source=lambda persona, on_level: Exploding(exc))
 
@@ -335,3 +337,63 @@ def test_set_pin_command_stores_only_a_hash(tmp_path):
         os.environ["VOICECOACH_CONFIG"] = saved
     bad = run_cli("kiosk", "--set-pin", env={"VOICECOACH_CONFIG": str(tmp_path / "other.toml")}, input_text="12\n")
     assert bad.returncode == 1 and "4 to 12 digits" in bad.stderr
+
+
+def test_no_microphone_at_calibration_is_shown_and_the_station_stays_up(tmp_path, transcriber):
+    app = make_app(tmp_path / "data", transcriber)
+
+    def no_mic(on_level):
+        raise DeviceError("no input device found; plug in the headset")
+
+    app.record_reading = no_mic
+
+    async def go():
+        async with app.run_test(size=SIZE) as pilot:
+            await identify(pilot, "fay")
+            await pick(pilot)
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.CalibrateScreen))
+            await pilot.press("space")
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.ErrorScreen))
+            assert "plug in the headset" in text_of(app, "#message") and app.trainee is None
+            await pilot.press("space")
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.WelcomeScreen))
+
+    run(go())
+
+
+def test_an_error_in_the_screens_themselves_does_not_exit(tmp_path, transcriber, monkeypatch):
+    def broken():
+        raise RuntimeError("persona folder unreadable")
+
+    monkeypatch.setattr(kiosk, "usable_personas", broken)
+    app = make_app(tmp_path / "data", transcriber)
+
+    async def go():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("space")
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.IdentifyScreen))
+            await pilot.press(*"gus", "enter")  # Enter: a Textual message handler raises
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.ErrorScreen))
+            assert "persona folder unreadable" in text_of(app, "#message")
+            await pilot.press("space")
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.WelcomeScreen))
+            await pilot.press("space", "space")  # space on an empty name: the one-key path raises too
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.ErrorScreen))
+            assert app.is_running
+
+    run(go())
+
+
+def test_a_configured_key_advances_every_screen(tmp_path, transcriber):
+    app = make_app(tmp_path / "data", transcriber, kiosk_key="f5")
+
+    async def go():
+        async with app.run_test(size=SIZE) as pilot:
+            assert "F5" in text_of(app, "#cue")
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.IdentifyScreen))
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.PickScreen))
+            assert app.anonymous
+
+    run(go())
