@@ -217,3 +217,57 @@ def test_first_session_calibrates_the_trainee_and_later_ones_reuse_it():
     assert again.returncode == 0, again.stderr
     assert "Calibration" not in again.stdout
     assert latest("newbie")["baseline"] == measured
+
+
+def test_kiosk_station_on_live_devices(tmp_path, transcriber, baseline):
+    """The kiosk on real streams: the customer is heard, the scripted trainee answers,
+    the level meter moves, feedback is shown, and leaving it idle cancels the call."""
+    import asyncio
+    from dataclasses import replace
+
+    from voicecoach import kiosk
+    from voicecoach.config import load_settings
+    from voicecoach.store import Store
+
+    settings = replace(load_settings(), data_dir=tmp_path / "data", station_name="live-booth", kiosk_idle_s=2.0)
+    store = Store(settings.data_path)
+    store.save_baseline("kiosk-live", baseline)
+    store.close()
+    app = kiosk.live_app(settings, transcriber=lambda: transcriber)
+    levels = []
+
+    async def go():
+        async with app.run_test(size=(120, 50)) as pilot:
+            await pilot.press("space")
+            await pilot.press(*"kiosk-live", "enter")
+            await pilot.pause(0.3)
+            screen = app.screen
+            screen.query_one("#personas").highlighted = [p.id for p in screen.personas].index("angry-eddie")
+            await pilot.pause()
+            await pilot.press("space")
+            end = time.monotonic() + 90
+            while not (isinstance(app.screen, kiosk.CallScreen) and app.screen.waiting):
+                assert not isinstance(app.screen, kiosk.ErrorScreen), app.screen.message
+                assert time.monotonic() < end
+                if app.level_db is not None:
+                    levels.append(app.level_db)
+                await pilot.pause(0.1)
+            assert "Score" in str(app.screen.query_one("#feedback").render())
+            while not isinstance(app.screen, kiosk.WelcomeScreen):  # idle: the call is cancelled
+                assert time.monotonic() < end + 10
+                await pilot.pause(0.1)
+
+    bot = Trainee([Answer(FIXTURES / "pause_0_3.wav", gap_s=1.0)]).start()
+    try:
+        asyncio.run(go())
+    finally:
+        bot.stop()
+    assert levels and max(levels) > -40.0
+    store = Store(settings.data_path)
+    row = store.list(trainee="kiosk-live")[0]
+    session = store.load(row["id"])
+    store.close()
+    assert session["station"] == "live-booth" and session["outcome"] == "stopped"
+    turn = session["turns"][0]
+    assert turn["prosody"]["reply_pause_s"] == pytest.approx(bot.log[0]["after_voice_end_s"] + 0.3, abs=0.15)
+    assert "understand" in turn["transcript"].lower()

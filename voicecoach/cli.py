@@ -92,6 +92,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-turns", type=int, metavar="N", help="stop after N replies")
     p.set_defaults(run=_cmd_practice)
 
+    p = sub.add_parser("kiosk", help="the unattended practice station: a full-screen app that never exits on an error")
+    p.add_argument("--station", metavar="NAME", help="this station's name, stored with each session (station_name)")
+    p.add_argument("--idle", type=float, metavar="S", help="back to the welcome screen after S seconds untouched "
+                                                          "(kiosk_idle_s; default 120)")
+    p.add_argument("--key", metavar="KEY", help="the one 'push to talk / next' key (kiosk_key; default space)")
+    p.add_argument("--input-device", metavar="D", help="microphone (index or name; default: the system's)")
+    p.add_argument("--output-device", metavar="D", help="speaker (index or name; default: the system's)")
+    p.add_argument("--set-pin", action="store_true", help="set the trainer PIN (stored hashed in the settings file) and exit")
+    p.set_defaults(run=_cmd_kiosk)
+
     p = sub.add_parser("progress", help="a trainee's scores and HEART steps over time, and what they miss most")
     p.add_argument("trainee", metavar="TRAINEE")
     p.add_argument("--persona", metavar="ID", help="only sessions with this customer")
@@ -417,6 +427,56 @@ def _cmd_practice(args: argparse.Namespace) -> int:
         input("Press Enter to start the call. ")
     run_session(persona, trainee=args.trainee, source=source, store=store, transcriber=transcriber,
                 baseline=baseline, cache_dir=settings.cache_path, max_turns=args.max_turns, on_event=print_event)
+    return 0
+
+
+def _cmd_kiosk(args: argparse.Namespace) -> int:
+    import logging
+    import threading
+    import time
+
+    from voicecoach import kiosk
+    from voicecoach.config import _config_file, load_settings
+
+    if args.set_pin:
+        return _set_pin(_config_file())
+    if args.idle is not None and args.idle <= 0:
+        raise VoiceCoachError("--idle must be a positive number of seconds")
+    settings = load_settings(station_name=args.station, kiosk_idle_s=args.idle, kiosk_key=args.key)
+    log_file = kiosk.setup_logging(settings.data_path)
+    log = logging.getLogger("voicecoach.kiosk")
+    transcriber = kiosk.shared_loader(settings)
+    # Load the model while the first trainee types their name.
+    threading.Thread(target=transcriber, daemon=True).start()
+    while True:
+        app = kiosk.live_app(settings, input_device=_device(args.input_device),
+                             output_device=_device(args.output_device), transcriber=transcriber)
+        started = time.monotonic()
+        try:
+            app.run(mouse=False)
+        except Exception:  # noqa: BLE001 - a station restarts rather than exits
+            log.exception("the station app stopped unexpectedly; restarting")
+        else:
+            if app.return_code == 0:
+                print(f"voicecoach kiosk stopped by a trainer (log: {log_file})")
+                return 0
+            log.error("the station app stopped with code %s; restarting", app.return_code)
+        time.sleep(1.0 if time.monotonic() - started > 30 else 10.0)  # no tight restart loop
+
+
+def _set_pin(config_file: Path) -> int:
+    import getpass
+
+    from voicecoach.kiosk import hash_pin, write_pin_hash
+
+    if sys.stdin.isatty():
+        pin = getpass.getpass("New trainer PIN (4-12 digits): ")
+        if getpass.getpass("Again: ") != pin:
+            raise VoiceCoachError("the two PINs differ; nothing was changed")
+    else:
+        pin = sys.stdin.readline().strip()
+    write_pin_hash(config_file, hash_pin(pin))
+    print(f"trainer PIN set in {config_file}")
     return 0
 
 

@@ -7,6 +7,10 @@ The settings file is `$VOICECOACH_CONFIG` or `<user config dir>/voicecoach/confi
     beam_size = 5
     max_audio_s = 600
     retention_days = 90      # recordings older than this are deleted; 0 = keep forever
+    station_name = "floor-2-booth-1"   # kiosk: stored with each session
+    kiosk_idle_s = 120       # kiosk: back to the welcome screen after this long untouched
+    kiosk_key = "space"      # kiosk: the one "push to talk / next" key
+    trainer_pin_hash = "..." # kiosk: written by `voicecoach kiosk --set-pin`
 """
 
 from __future__ import annotations
@@ -41,6 +45,12 @@ NO_REPLY_S = 8.0
 # Recordings are voices of real staff: a trainer may keep them only so long
 # (scores and transcripts stay). None/0 keeps them forever, as before.
 RETENTION_DAYS: int | None = None
+# Kiosk: a station left alone this long goes back to the welcome screen, so the
+# next person never sees the previous trainee's call; two minutes covers reading
+# a summary at leisure.
+KIOSK_IDLE_S = 120.0
+# One big button wired as a key: it advances every kiosk screen.
+KIOSK_KEY = "space"
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,10 @@ class Settings:
     end_silence_s: float = END_SILENCE_S
     no_reply_s: float = NO_REPLY_S
     retention_days: int | None = RETENTION_DAYS  # days to keep session audio; None/0 = forever
+    station_name: str | None = None  # kiosk: which station a session was recorded on
+    kiosk_idle_s: float = KIOSK_IDLE_S
+    kiosk_key: str = KIOSK_KEY
+    trainer_pin_hash: str | None = None  # kiosk: "pbkdf2_sha256$iterations$salt_hex$hash_hex"
 
     @property
     def cache_path(self) -> Path:
@@ -84,6 +98,10 @@ _ENV = {
     "VOICECOACH_END_SILENCE_S": "end_silence_s",
     "VOICECOACH_NO_REPLY_S": "no_reply_s",
     "VOICECOACH_RETENTION_DAYS": "retention_days",
+    "VOICECOACH_STATION_NAME": "station_name",
+    "VOICECOACH_KIOSK_IDLE_S": "kiosk_idle_s",
+    "VOICECOACH_KIOSK_KEY": "kiosk_key",
+    "VOICECOACH_TRAINER_PIN_HASH": "trainer_pin_hash",
 }
 
 
@@ -128,7 +146,10 @@ def _coerce(name: str, raw: object, origin: str) -> object:
                 raise ValueError(value)
             return value
         if kind.startswith("float"):
-            return float(raw)  # type: ignore[arg-type]
+            value = float(raw)  # type: ignore[arg-type]
+            if name == "kiosk_idle_s" and value <= 0:
+                raise ValueError(value)
+            return value
         return str(raw)
     except (TypeError, ValueError):
         raise VoiceCoachError(f"{origin}: setting '{name}' has an invalid value {raw!r}; fix or remove it") from None

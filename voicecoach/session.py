@@ -79,6 +79,7 @@ def run_session(
     max_turns: int | None = None,
     ruleset: Any = None,
     on_event: Events | None = None,
+    station: str | None = None,
 ) -> dict[str, Any]:
     """Run one call to its end; return the stored session (a dict, as in session.json).
 
@@ -95,7 +96,7 @@ def run_session(
     say = on_event or (lambda _kind, _data: None)
     dialogue = Dialogue(persona)
     limit = min(max_turns or persona.max_turns, persona.max_turns)
-    session = store.new_session(trainee=trainee, persona_id=persona.id, baseline=baseline)
+    session = store.new_session(trainee=trainee, persona_id=persona.id, baseline=baseline, station=station)
     say("start", {"session": session["id"], "persona": persona, "trainee": trainee})
     line = dialogue.opening()
     previous: list[str] = []

@@ -207,7 +207,8 @@ class Store:
 
     # ------------------------------------------------------------------ sessions
 
-    def new_session(self, *, trainee: str, persona_id: str, baseline: Baseline | None) -> dict[str, Any]:
+    def new_session(self, *, trainee: str, persona_id: str, baseline: Baseline | None,
+                    station: str | None = None) -> dict[str, Any]:
         if self.retention_days:
             # Retention is a promise to trainees, so it runs whenever recording starts;
             # a failure here must not stop the call (`sessions prune` reports it).
@@ -219,7 +220,7 @@ class Store:
         session = {
             "id": session_id, "trainee": trainee, "persona_id": persona_id, "started_at": now_iso(),
             "ended_at": None, "outcome": None, "score": None, "turns": [],
-            "baseline": asdict(baseline) if baseline else None, "summary": None,
+            "baseline": asdict(baseline) if baseline else None, "summary": None, "station": station,
         }
         self._write_json(session)
         self._index(session)
