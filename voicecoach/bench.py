@@ -189,8 +189,8 @@ def _live_figures(fixtures: Path, transcriber: Any, settings: Any) -> dict[str, 
         if kind == "turn" and data["turn"] == 0:
             marks["feedback"] = time.perf_counter()
             marks["end_detected"] = source.timings.get("end_detected", float("nan"))
-        elif kind == "customer" and data["turn"] == 1:
-            marks["next_line"] = time.perf_counter()
+        elif kind == "turn" and data["turn"] == 1:
+            marks["next_playback"] = source.timings.get("playback_started", float("nan"))
 
     baseline = turn.measure_baseline(audio.load(fixtures / "baseline_reading.wav"), transcriber=transcriber)
     bot = Trainee([Answer(fixtures / REPLY, gap_s=1.0), Answer(fixtures / "pause_0_3.wav", gap_s=1.0)]).start()
@@ -202,10 +202,12 @@ def _live_figures(fixtures: Path, transcriber: Any, settings: Any) -> dict[str, 
         finally:
             bot.stop()
             store.close()
-        started_next = source.timings.get("playback_started", float("nan"))
+    if "next_playback" not in marks or marks["next_playback"] < marks["feedback"]:
+        raise VoiceCoachError("the benchmark call ended before its second turn; are the virtual devices "
+                              "in use by another process? (rerun `voicecoach bench`)")
     return {
         "live_feedback_after_end_s": marks["feedback"] - marks["end_detected"],
-        "live_customer_after_feedback_s": started_next - marks["feedback"],
+        "live_customer_after_feedback_s": marks["next_playback"] - marks["feedback"],
         "live_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
     }
 
