@@ -30,6 +30,8 @@ class Trainee:
     answers: list[Answer]
     quiet_s: float = 0.8  # how long the customer must be silent to count as finished
     log: list[dict] = field(default_factory=list)
+    playing: subprocess.Popen | None = None
+    stopped: bool = False
 
     def start(self) -> "Trainee":
         self.proc = subprocess.Popen(
@@ -40,8 +42,23 @@ class Trainee:
         return self
 
     def stop(self) -> None:
+        # An answer still playing is cut off too: left running, it would go on
+        # talking into the microphone during the next test.
+        self.stopped = True
         self.proc.kill()
+        playing = self.playing
+        if playing is not None:
+            playing.kill()
         self.thread.join(timeout=5)
+
+    def _say(self, wav: Path) -> None:
+        if self.stopped:
+            return
+        self.playing = subprocess.Popen(["paplay", "--device=mic", "--latency-msec=10", str(wav)])
+        try:
+            self.playing.wait()
+        finally:
+            self.playing = None
 
     def _frames(self):
         while True:
@@ -57,7 +74,7 @@ class Trainee:
             if answer.at_start_s is not None:
                 time.sleep(answer.at_start_s)
                 self.log.append({"after_voice_end_s": None, "barge_in": False})
-                subprocess.run(["paplay", "--device=mic", "--latency-msec=10", str(answer.wav)], check=True)
+                self._say(answer.wav)
                 continue
             started = None
             last_loud = None
@@ -79,4 +96,4 @@ class Trainee:
             self.log.append({"after_voice_end_s": injected - last_loud if last_loud else None,
                              "barge_in": answer.barge_in_after_s is not None})
             if answer.wav is not None:
-                subprocess.run(["paplay", "--device=mic", "--latency-msec=10", str(answer.wav)], check=True)
+                self._say(answer.wav)

@@ -397,3 +397,19 @@ def test_a_configured_key_advances_every_screen(tmp_path, transcriber):
             assert app.anonymous
 
     run(go())
+
+
+def test_sessions_back_to_back_leak_no_threads_and_little_memory(tmp_path, transcriber):
+    # The soak of benchmarks/kiosk_bench.py, short: whole sessions on one station, the one
+    # key advancing every screen. The first session is the warm-up (calibration, models,
+    # the worker pool); threads and RSS are compared from its end to the end of the last.
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from kiosk_bench import soak
+
+    result = soak(12, transcriber, data_dir=tmp_path / "data", trainees=("ann", ""),
+                  personas=("angry-eddie",))
+    assert result["app_running"] and result["turns"] >= 12 and result["sessions"] >= 3
+    assert result["leaked_threads"] == 0, result
+    assert result["rss_growth_mb"] < 50, result

@@ -271,3 +271,136 @@ def test_kiosk_station_on_live_devices(tmp_path, transcriber, baseline):
     turn = session["turns"][0]
     assert turn["prosody"]["reply_pause_s"] == pytest.approx(bot.log[0]["after_voice_end_s"] + 0.3, abs=0.15)
     assert "understand" in turn["transcript"].lower()
+
+
+def _null_sink_modules(*sinks: str) -> list[str]:
+    """Ids of the PulseAudio modules that make these null sinks (scripts/pulse-devices.sh)."""
+    listed = subprocess.run(["pactl", "list", "short", "modules"], capture_output=True, text=True, check=True).stdout
+    found = {}
+    for line in listed.splitlines():
+        fields = line.split("\t")
+        for sink in sinks:
+            if len(fields) > 2 and fields[1] == "module-null-sink" and f"sink_name={sink} " in fields[2] + " ":
+                found[sink] = fields[0]
+    assert set(found) == set(sinks), listed
+    return [found[s] for s in sinks]
+
+
+def _source_names() -> list[str]:
+    listed = subprocess.run(["pactl", "list", "short", "sources"], capture_output=True, text=True, check=True).stdout
+    return [line.split("\t")[1] for line in listed.splitlines() if "\t" in line]
+
+
+@pytest.mark.parametrize("unplugged", [("mic",), ("mic", "speaker")], ids=["mic-only", "headset"])
+def test_kiosk_device_unplugged_mid_reply_then_back(tmp_path, transcriber, baseline, unplugged):
+    """The station is recording a reply when the virtual device goes away
+    (`pactl unload-module`), then comes back (scripts/pulse-devices.sh): the turn so far
+    is stored, the station stays up and usable, and the next session works.
+
+    "headset" removes both null sinks, as unplugging a USB headset removes its
+    microphone and its speaker: the recording stream has nowhere to go, PulseAudio ends
+    it, the station hears nothing for 2 s and shows the device error.
+
+    "mic-only" removes the null sink whose monitor is the default source. PulseAudio
+    then moves every stream on it to what is left (its stream rescue): the station's
+    recording to "speaker.monitor" and the scripted trainee's `paplay` to "speaker",
+    so the reply keeps flowing after a gap of about 1.4 s (under the 2 s the station
+    waits) and there is nothing to detect. What is checked there: no error, the
+    reply is judged as heard, and the station and the next session work.
+    """
+    import asyncio
+    from dataclasses import replace
+
+    from voicecoach import audio, kiosk
+    from voicecoach.config import load_settings
+    from voicecoach.store import Store
+
+    settings = replace(load_settings(), data_dir=tmp_path / "data", station_name="unplug-booth", kiosk_idle_s=60.0)
+    store = Store(settings.data_path)
+    store.save_baseline("unplug", baseline)
+    store.close()
+    app = kiosk.live_app(settings, transcriber=lambda: transcriber)
+    seen: dict = {}
+
+    async def wait(pilot, predicate, timeout_s=90.0):
+        end = time.monotonic() + timeout_s
+        while not predicate():
+            assert time.monotonic() < end, f"timed out on {app.screen!r}"
+            await pilot.pause(0.05)
+
+    async def start_call(pilot):
+        await wait(pilot, lambda: isinstance(app.screen, kiosk.WelcomeScreen))
+        await pilot.press("space")
+        await pilot.press(*"unplug", "enter")
+        await wait(pilot, lambda: isinstance(app.screen, kiosk.PickScreen))
+        screen = app.screen
+        screen.query_one("#personas").highlighted = [p.id for p in screen.personas].index("angry-eddie")
+        await pilot.pause()
+        await pilot.press("space")
+
+    async def back_to_welcome(pilot):
+        app.idle_s = 0.5  # as a station left alone: the call is cancelled
+        await wait(pilot, lambda: isinstance(app.screen, kiosk.WelcomeScreen), 10)
+        app.idle_s = 60.0
+
+    async def go():
+        async with app.run_test(size=(120, 50)) as pilot:
+            bot = Trainee([Answer(FIXTURES / "long_reply_15s.wav", gap_s=0.5)]).start()
+            try:
+                await start_call(pilot)
+                await wait(pilot, lambda: bot.log)  # the trainee has started answering
+                await pilot.pause(3.0)
+                for module in _null_sink_modules(*unplugged):
+                    subprocess.run(["pactl", "unload-module", module], check=True)
+                seen["sources_after_unplug"] = _source_names()
+                await wait(pilot, lambda: isinstance(app.screen, (kiosk.ErrorScreen, kiosk.SummaryScreen)) or
+                           (isinstance(app.screen, kiosk.CallScreen) and app.screen.waiting))
+                seen["screen"] = type(app.screen).__name__
+                seen["text"] = str(app.screen.query_one({"ErrorScreen": "#message", "SummaryScreen": "#summary"}.get(
+                    seen["screen"], "#feedback")).render())
+            finally:
+                bot.stop()
+                subprocess.run([str(ROOT / "scripts" / "pulse-devices.sh")], check=True)  # plugged back in
+            if isinstance(app.screen, kiosk.ErrorScreen):
+                await pilot.press("space")
+                await wait(pilot, lambda: isinstance(app.screen, kiosk.WelcomeScreen), 10)
+            else:
+                await back_to_welcome(pilot)
+            assert app.is_running
+            # The following session, on the devices as they are back.
+            bot = Trainee([Answer(FIXTURES / "pause_0_3.wav", gap_s=1.0)]).start()
+            try:
+                await start_call(pilot)
+                await wait(pilot, lambda: isinstance(app.screen, kiosk.ErrorScreen) or
+                           (isinstance(app.screen, kiosk.CallScreen) and app.screen.waiting))
+                assert not isinstance(app.screen, kiosk.ErrorScreen), app.screen.message
+                assert "Score" in str(app.screen.query_one("#feedback").render())
+            finally:
+                bot.stop()
+            await back_to_welcome(pilot)
+
+    try:
+        asyncio.run(go())
+    finally:
+        subprocess.run([str(ROOT / "scripts" / "pulse-devices.sh")], check=True)
+    print("observed:", seen)
+    store = Store(settings.data_path)
+    first, second = [store.load(r["id"]) for r in reversed(store.list(trainee="unplug"))]
+    folder = store.folder(first["id"])
+    store.close()
+    assert "mic.monitor" not in seen["sources_after_unplug"]
+    turn = first["turns"][0]
+    kept = audio.load(folder / turn["trainee_audio"])
+    seen.update(outcome=first["outcome"], error=turn["error"], kept_s=kept.duration_s, said=turn["transcript"])
+    print("observed:", seen)
+    assert len(first["turns"]) >= 1 and turn["transcript"]  # the reply so far, judged
+    if unplugged == ("mic", "speaker"):
+        assert len(first["turns"]) == 1 and 1.0 < kept.duration_s < 14.0  # cut by the unplug
+        assert seen["screen"] == "ErrorScreen" and "microphone stopped sending audio" in seen["text"], seen
+        assert first["outcome"] == "device-error" and "microphone stopped" in turn["error"]
+    else:  # rescued onto speaker.monitor: the reply went on, nothing went wrong
+        assert "speaker.monitor" in seen["sources_after_unplug"]
+        assert seen["screen"] != "ErrorScreen" and not turn["error"], seen
+        assert kept.duration_s > 10.0 and first["outcome"] != "device-error"
+    assert second["outcome"] == "stopped" and len(second["turns"]) == 1 and not second["turns"][0]["error"]
+    assert "understand" in second["turns"][0]["transcript"].lower()

@@ -163,6 +163,20 @@ def setup_logging(data_path: Path) -> Path:
     return target
 
 
+def drop_render_caches() -> None:
+    """Let go of the screens a trainee saw. Textual (8.x) keeps each widget's render
+    cache alive through an `lru_cache` on an instance method (`StylesCache.get_inner_outer`,
+    Textualize/textual#6665): up to 1024 caches with their rendered lines, tens of MB
+    over a day of sessions. The station rebuilds every screen anyway, so it clears that
+    cache on each reset."""
+    try:
+        from textual._styles_cache import StylesCache
+
+        StylesCache.get_inner_outer.cache_clear()  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        pass  # a Textual without the cache
+
+
 class Cancelled(Exception):
     """The station was reset while a call was running."""
 
@@ -348,6 +362,13 @@ class CalibrateScreen(KioskScreen):
 
 
 class CallScreen(KioskScreen):
+    def __init__(self) -> None:
+        super().__init__()
+        # Set before the screen is composed: the call's first events can arrive first.
+        self.line: str = ""
+        self.turn = -1
+        self.waiting = False
+
     def compose(self) -> ComposeResult:
         app: KioskApp = self.app  # type: ignore[assignment]
         persona = app.persona
@@ -358,9 +379,6 @@ class CallScreen(KioskScreen):
             yield Static("", id="meter", classes="meter")
             yield Static("", id="cue", classes="cue")
             yield Static("", id="feedback", classes="feedback")
-        self.line: str = ""
-        self.turn = -1
-        self.waiting = False
 
     def advance(self) -> None:
         if self.waiting:
@@ -686,6 +704,7 @@ class KioskApp(App):
         self._clear_trainee()
         self.last_input = time.monotonic()
         self.switch_screen(WelcomeScreen())
+        drop_render_caches()
 
     def fail(self, message: str) -> None:
         """Show an error and make the station usable again (its own timer resets to welcome)."""
