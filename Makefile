@@ -37,7 +37,7 @@ demo: setup
 
 test: setup
 	scripts/pulse-devices.sh
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 bench: setup
 	scripts/pulse-devices.sh
