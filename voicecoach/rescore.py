@@ -241,7 +241,7 @@ def _apply(session: dict[str, Any], records: dict[int, dict[str, Any]], rules_pa
     from voicecoach.personas import get_persona
     from voicecoach.rules.thresholds import load_ruleset
     from voicecoach.session import summarize
-    from voicecoach.store import now_iso
+    from voicecoach.store import now_iso, session_score
 
     stamp = now_iso()
     changes = []
@@ -254,9 +254,8 @@ def _apply(session: dict[str, Any], records: dict[int, dict[str, Any]], rules_pa
         flipped = [c["id"] for c in record["checks"] if c["id"] in before and before[c["id"]] != c["passed"]]
         changes.append({"session": session["id"], "turn": position + 1, "old_score": old.get("score"),
                         "new_score": record["score"], "checks_changed": flipped})
-    scores = [t["score"] for t in session["turns"] if t.get("score") is not None]
     session.setdefault("previous_scores", []).append({"replaced_at": stamp, "score": session.get("score")})
-    session["score"] = round(sum(scores) / len(scores), 1) if scores else None
+    session["score"] = session_score(session["turns"])
     session["rescored_at"] = stamp
     session["rules"] = str(rules_path) if rules_path else "bundled"
     try:

@@ -144,6 +144,12 @@ def session_problem(session: Any, *, folder_name: str | None = None) -> str | No
     return None
 
 
+def session_score(turns: list[dict[str, Any]]) -> float | None:
+    """A session's score: the mean of its judged turns' scores (None when none was judged)."""
+    scores = [t["score"] for t in turns if t.get("score") is not None]
+    return round(sum(scores) / len(scores), 1) if scores else None
+
+
 def _number_or_none(value: Any) -> bool:
     return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
@@ -261,8 +267,7 @@ class Store:
         except OSError as exc:
             raise self._disk_error(exc, session) from None
         session["turns"].append(turn)
-        scores = [t["score"] for t in session["turns"] if t.get("score") is not None]
-        session["score"] = round(sum(scores) / len(scores), 1) if scores else None
+        session["score"] = session_score(session["turns"])
         self._write_json(session)
         self._index(session, turn=turn, number=number)
 
