@@ -22,11 +22,13 @@ from __future__ import annotations
 import errno
 import json
 import os
+import random
 import re
 import secrets
 import shutil
 import sqlite3
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -174,6 +176,57 @@ class PruneReport:
     problems: list[str] = field(default_factory=list)
 
 
+def _open_index(path: Path, *, timeout_s: float = 30.0) -> sqlite3.Connection:
+    """Open (creating if need be) the WAL index, retrying while another process holds it.
+
+    SQLite reports some lock states without calling its busy handler: switching a new
+    file to WAL while another connection does the same, or WAL recovery after a crash.
+    Those are retried here with a short randomized back-off until `timeout_s`.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        db = sqlite3.connect(path, timeout=timeout_s, isolation_level=None)
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            _create_schema(db)
+            return db
+        except sqlite3.OperationalError as exc:
+            db.close()
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.02, 0.1))
+
+
+def _create_schema(db: sqlite3.Connection) -> None:
+    if _schema_complete(db):
+        return  # the common case; also keeps a read-only index usable for listing
+    # One IMMEDIATE transaction: taking the write lock up front waits in SQLite's
+    # busy handler, whereas a read that upgrades to a write fails at once when
+    # another process wrote in between.
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in filter(str.strip, SCHEMA.split(";")):
+            db.execute(statement)
+        have = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+        for name, kind in ADDED_COLUMNS.items():
+            if name not in have:
+                db.execute(f"ALTER TABLE sessions ADD COLUMN {name} {kind}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _schema_complete(db: sqlite3.Connection) -> bool:
+    names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    wanted = set(re.findall(r"IF NOT EXISTS (\w+)", SCHEMA))
+    columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+    return wanted <= names and set(ADDED_COLUMNS) <= columns
+
+
 class Store:
     """The session store rooted at `root` (normally the user data dir).
 
@@ -189,24 +242,9 @@ class Store:
         self.retention_days = retention_days
         try:
             self.sessions_dir.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(root / "index.sqlite3", timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
-            self._add_columns()
+            self.db = _open_index(root / "index.sqlite3")
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the session store at {root} ({exc}); check the folder's permissions and free space") from None
-
-    def _add_columns(self) -> None:
-        have = {row[1] for row in self.db.execute("PRAGMA table_info(sessions)")}
-        for name, kind in ADDED_COLUMNS.items():
-            if name not in have:
-                try:
-                    self.db.execute(f"ALTER TABLE sessions ADD COLUMN {name} {kind}")
-                except sqlite3.OperationalError as exc:
-                    # Another process opening the same old index may have added it first.
-                    if "duplicate column" not in str(exc):
-                        raise
 
     def close(self) -> None:
         self.db.close()
