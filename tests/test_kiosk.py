@@ -292,6 +292,52 @@ def test_trainer_pin_unlocks_every_session_on_the_station(data_copy, transcriber
     run(go())
 
 
+def test_wrong_pins_lock_the_trainer_list_even_across_resets(data_copy, transcriber):
+    pin_hash = kiosk.hash_pin("2468", iterations=1000)
+    app = make_app(data_copy, transcriber, trainer_pin_hash=pin_hash)
+    clock = {"now": 1000.0}
+    app.pin_clock = lambda: clock["now"]
+
+    async def go():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("t")
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.PinScreen))
+            for _ in range(kiosk.MAX_PIN_TRIES):
+                await pilot.press(*"1111", "enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.WelcomeScreen))
+            await pilot.press("t")  # back at once: the right PIN is not even checked
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.PinScreen))
+            await pilot.press(*"2468", "enter")
+            assert isinstance(app.screen, kiosk.PinScreen) and "Try again in 30 s" in text_of(app, "#cue")
+            clock["now"] += kiosk.PIN_LOCKOUT_S + 1
+            await pilot.press(*"0000", "enter")  # one more wrong one doubles the wait
+            assert app.pin_locked_for_s() == pytest.approx(2 * kiosk.PIN_LOCKOUT_S)
+            clock["now"] += 2 * kiosk.PIN_LOCKOUT_S + 1
+            await pilot.press(*"2468", "enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.TrainerScreen))
+            assert app.pin_failures == 0
+
+    run(go())
+
+
+def test_call_events_that_arrive_before_the_screen_is_built_are_shown(data_copy, transcriber):
+    app = make_app(data_copy, transcriber)
+
+    async def go():
+        async with app.run_test(size=SIZE) as pilot:
+            await identify(pilot, "early")
+            app.persona = app.screen.personas[0]
+            screen = kiosk.CallScreen()
+            screen.on_session_event("customer", {"turn": 0, "line": "Where is my order?", "state": "upset"})
+            screen.on_session_event("speaking", {"turn": 0, "duration_s": 30.0})
+            await app.switch_screen(screen)
+            await pilot.pause()
+            assert "Where is my order?" in text_of(app, "#caption")
+            assert "is speaking" in text_of(app, "#who")
+
+    run(go())
+
+
 def test_pin_hash_round_trip_and_config_file(tmp_path):
     stored = kiosk.hash_pin("123456", iterations=1000)
     assert kiosk.check_pin("123456", stored) and not kiosk.check_pin("123457", stored)

@@ -96,7 +96,7 @@ def test_a_whole_session_runs_branches_and_is_stored():
 
 
 def test_silence_makes_the_customer_ask_if_anyone_is_there():
-    bot = Trainee([Answer(None), Answer(FIXTURES / "demo_good_1.wav")]).start()
+    bot = Trainee([Answer(None), Answer(FIXTURES / "pause_0_3.wav")]).start()
     try:
         proc = practice("--persona", "missing-parcel", "--trainee", "quiet", "--max-turns", "2",
                         env={"VOICECOACH_NO_REPLY_S": "2.5"})
@@ -118,7 +118,8 @@ def test_no_input_device_is_one_clear_line():
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGKILL, -9)])
 def test_killed_mid_session_keeps_every_finished_turn(sig, code):
     trainee = f"killed{int(sig)}"
-    answers = [Answer(FIXTURES / f"demo_good_{i}.wav", gap_s=0.8) for i in (1, 2, 3)]
+    # Short replies: the kill comes once the first turn is stored.
+    answers = [Answer(FIXTURES / name, gap_s=0.8) for name in ("pause_0_3.wav", "pause_1_2.wav", "demo_poor_1.wav")]
     bot = Trainee(answers).start()
     proc = subprocess.Popen([sys.executable, "-m", "voicecoach", "practice", "--baseline", BASELINE, "--persona",
                              "angry-eddie", "--trainee", trainee, "--max-turns", "3"],
@@ -195,7 +196,7 @@ def test_a_microphone_that_vanishes_mid_reply_keeps_the_turn(tmp_path, monkeypat
 
 def test_first_session_calibrates_the_trainee_and_later_ones_reuse_it():
     bot = Trainee([Answer(FIXTURES / "baseline_reading.wav", at_start_s=3.0),
-                   Answer(FIXTURES / "demo_good_1.wav", gap_s=1.0)]).start()
+                   Answer(FIXTURES / "pause_0_3.wav", gap_s=1.0)]).start()
     try:
         first = run_cli("practice", "--persona", "angry-eddie", "--trainee", "newbie", "--max-turns", "1", timeout=240)
     finally:
@@ -209,7 +210,7 @@ def test_first_session_calibrates_the_trainee_and_later_ones_reuse_it():
     reading = load(FIXTURES / "baseline_reading.wav")
     expected = prosody.analyse(reading.samples, sample_rate=16000).pitch_median_hz
     assert measured["pitch_median_hz"] == pytest.approx(expected, rel=0.05)
-    bot = Trainee([Answer(FIXTURES / "demo_good_1.wav", gap_s=1.0)]).start()
+    bot = Trainee([Answer(FIXTURES / "pause_0_3.wav", gap_s=1.0)]).start()
     try:
         again = run_cli("practice", "--persona", "angry-eddie", "--trainee", "newbie", "--max-turns", "1", timeout=240)
     finally:
@@ -291,22 +292,19 @@ def _source_names() -> list[str]:
     return [line.split("\t")[1] for line in listed.splitlines() if "\t" in line]
 
 
-@pytest.mark.parametrize("unplugged", [("mic",), ("mic", "speaker")], ids=["mic-only", "headset"])
-def test_kiosk_device_unplugged_mid_reply_then_back(tmp_path, transcriber, baseline, unplugged):
-    """The station is recording a reply when the virtual device goes away
-    (`pactl unload-module`), then comes back (scripts/pulse-devices.sh): the turn so far
-    is stored, the station stays up and usable, and the next session works.
+def test_kiosk_headset_unplugged_mid_reply_then_back(tmp_path, transcriber, baseline):
+    """The station is recording a reply when the headset goes away, then comes back.
 
-    "headset" removes both null sinks, as unplugging a USB headset removes its
-    microphone and its speaker: the recording stream has nowhere to go, PulseAudio ends
-    it, the station hears nothing for 2 s and shows the device error.
+    Unplugging a USB headset removes its microphone and its speaker; here both null
+    sinks are unloaded (`pactl unload-module`), which removes the virtual source
+    "mic.monitor" the station records from, then re-added (scripts/pulse-devices.sh).
+    The recording stream has nowhere to go, PulseAudio ends it, the station hears
+    nothing for 2 s and shows the device error. The turn so far is stored, the station
+    stays up and usable, and the next session works.
 
-    "mic-only" removes the null sink whose monitor is the default source. PulseAudio
-    then moves every stream on it to what is left (its stream rescue): the station's
-    recording to "speaker.monitor" and the scripted trainee's `paplay` to "speaker",
-    so the reply keeps flowing after a gap of about 1.4 s (under the 2 s the station
-    waits) and there is nothing to detect. What is checked there: no error, the
-    reply is judged as heard, and the station and the next session work.
+    Removing the source alone is not tested: PulseAudio then moves the recording to
+    whatever source is left (its stream rescue) and the reply keeps flowing, so there
+    is nothing for the station to detect or lose.
     """
     import asyncio
     from dataclasses import replace
@@ -350,7 +348,7 @@ def test_kiosk_device_unplugged_mid_reply_then_back(tmp_path, transcriber, basel
                 await start_call(pilot)
                 await wait(pilot, lambda: bot.log)  # the trainee has started answering
                 await pilot.pause(3.0)
-                for module in _null_sink_modules(*unplugged):
+                for module in _null_sink_modules("mic", "speaker"):
                     subprocess.run(["pactl", "unload-module", module], check=True)
                 seen["sources_after_unplug"] = _source_names()
                 await wait(pilot, lambda: isinstance(app.screen, (kiosk.ErrorScreen, kiosk.SummaryScreen)) or
@@ -394,13 +392,8 @@ def test_kiosk_device_unplugged_mid_reply_then_back(tmp_path, transcriber, basel
     seen.update(outcome=first["outcome"], error=turn["error"], kept_s=kept.duration_s, said=turn["transcript"])
     print("observed:", seen)
     assert len(first["turns"]) >= 1 and turn["transcript"]  # the reply so far, judged
-    if unplugged == ("mic", "speaker"):
-        assert len(first["turns"]) == 1 and 1.0 < kept.duration_s < 14.0  # cut by the unplug
-        assert seen["screen"] == "ErrorScreen" and "microphone stopped sending audio" in seen["text"], seen
-        assert first["outcome"] == "device-error" and "microphone stopped" in turn["error"]
-    else:  # rescued onto speaker.monitor: the reply went on, nothing went wrong
-        assert "speaker.monitor" in seen["sources_after_unplug"]
-        assert seen["screen"] != "ErrorScreen" and not turn["error"], seen
-        assert kept.duration_s > 10.0 and first["outcome"] != "device-error"
+    assert len(first["turns"]) == 1 and 1.0 < kept.duration_s < 14.0  # cut by the unplug
+    assert seen["screen"] == "ErrorScreen" and "microphone stopped sending audio" in seen["text"], seen
+    assert first["outcome"] == "device-error" and "microphone stopped" in turn["error"]
     assert second["outcome"] == "stopped" and len(second["turns"]) == 1 and not second["turns"][0]["error"]
     assert "understand" in second["turns"][0]["transcript"].lower()

@@ -57,6 +57,10 @@ METER_WIDTH = 40
 # a PIN is short, so the work factor is most of its protection).
 PIN_ITERATIONS = 600_000
 MAX_PIN_TRIES = 3
+# After MAX_PIN_TRIES wrong PINs in a row the station waits this long before checking
+# another, doubling with each further wrong one up to the maximum.
+PIN_LOCKOUT_S = 30.0
+PIN_LOCKOUT_MAX_S = 900.0
 MAX_NAME_CHARS = 40
 CALIBRATION_MAX_S = 30.0
 TRAINER_LIST_ROWS = 500
@@ -368,6 +372,9 @@ class CallScreen(KioskScreen):
         self.line: str = ""
         self.turn = -1
         self.waiting = False
+        # The call's worker may report before this screen has mounted its widgets;
+        # those events are kept and shown once it has.
+        self._early: list[tuple[str, dict[str, Any]]] | None = []
 
     def compose(self) -> ComposeResult:
         app: KioskApp = self.app  # type: ignore[assignment]
@@ -385,7 +392,15 @@ class CallScreen(KioskScreen):
             self.waiting = False
             self.app.next_turn()  # type: ignore[attr-defined]
 
+    def on_mount(self) -> None:
+        early, self._early = self._early or [], None
+        for kind, data in early:
+            self.on_session_event(kind, data)
+
     def on_session_event(self, kind: str, data: dict[str, Any]) -> None:
+        if self._early is not None:
+            self._early.append((kind, data))
+            return
         app: KioskApp = self.app  # type: ignore[assignment]
         who = self.query_one("#who", Static)
         cue = self.query_one("#cue", Static)
@@ -521,12 +536,19 @@ class PinScreen(KioskScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         app: KioskApp = self.app  # type: ignore[assignment]
+        wait_s = app.pin_locked_for_s()
+        if wait_s > 0:
+            event.input.value = ""
+            self.query_one("#cue", Static).update(f"Too many wrong PINs. Try again in {wait_s:.0f} s (Esc: back).")
+            return
         if check_pin(event.value, app.settings.trainer_pin_hash):
+            app.pin_failures = 0
             log.info("trainer list opened")
             app.switch_screen(TrainerScreen())
             return
         self.tries += 1
-        log.warning("wrong trainer PIN (%d)", self.tries)
+        app.pin_failed()
+        log.warning("wrong trainer PIN (%d in a row)", app.pin_failures)
         event.input.value = ""
         if self.tries >= MAX_PIN_TRIES:
             app.reset()
@@ -633,7 +655,23 @@ class KioskApp(App):
         self._busy = False  # the worker is doing something the trainee is waiting for
         self._gate = threading.Event()
         self._cancel = threading.Event()
+        # Wrong trainer PINs in a row, kept across resets: each one after the first
+        # MAX_PIN_TRIES doubles the wait before the next try is checked.
+        self.pin_failures = 0
+        self._pin_failed_at = 0.0
+        self.pin_clock: Callable[[], float] = time.monotonic
         self._clear_trainee()
+
+    def pin_failed(self) -> None:
+        self.pin_failures += 1
+        self._pin_failed_at = self.pin_clock()
+
+    def pin_locked_for_s(self) -> float:
+        """Seconds before another trainer PIN may be tried (0: now)."""
+        if self.pin_failures < MAX_PIN_TRIES:
+            return 0.0
+        wait_s = min(PIN_LOCKOUT_MAX_S, PIN_LOCKOUT_S * 2 ** (self.pin_failures - MAX_PIN_TRIES))
+        return max(0.0, self._pin_failed_at + wait_s - self.pin_clock())
 
     # -- state
 
