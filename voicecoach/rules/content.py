@@ -22,6 +22,8 @@ from voicecoach.text import Match, Reply, content_stems, tokens_of
 from voicecoach.types import CheckResult
 
 MAX_EMBEDDED_CLAUSES = 40  # a spoken reply has a handful; a pasted essay is judged on patterns beyond this
+DISCLAIMER_REACH = 6  # tokens after "I'm not saying" that it still covers ("...you're wrong at all")
+OWNERSHIP_REACH = 12  # tokens either side of an apology within which a colleague's error counts as owned
 GENERIC_STEMS = frozenset({"problem", "issue", "help", "today", "time", "want", "need", "call", "said", "tell", "know",
                            "look", "going", "come", "make", "take", "sure", "just", "right", "thank", "please",
                            "sorry", "understand", "good", "bad", "really", "still", "even", "again", "back"})
@@ -125,6 +127,21 @@ def _fault(check_id: str, match: Match, message: str) -> CheckResult:
 
 def _clean(check_id: str, message: str) -> CheckResult:
     return CheckResult(check_id, True, None, None, message, "", None, None, 1.0)
+
+
+def _disclaimed(reply: Reply, hits: list[Match]) -> list[Match]:
+    """Drop hits inside a disclaimer's scope: "I'm not saying you're wrong", "that doesn't
+    mean it didn't happen". The scope runs a few tokens on, within the same clause."""
+    disclaimers = reply.find(lx.DISCLAIMER, negatable=False)
+
+    def covered(hit: Match) -> bool:
+        for d in disclaimers:
+            if d.first_token <= hit.first_token and hit.first_token - d.last_token <= DISCLAIMER_REACH \
+                    and not any(d.last_token < i <= hit.first_token for i in reply.punctuation):
+                return True
+        return False
+
+    return [h for h in hits if not covered(h)]
 
 
 def _quote(match: Match) -> str:
@@ -352,16 +369,23 @@ def reassure(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
 
 
 @check("no-contradiction", kind="content", heart="accept",
-       passes=({"text": "Let me look at what happened with the part."},),
+       passes=({"text": "Let me look at what happened with the part."},
+               {"text": "i'm not saying you're wrong, let me check with the driver"},
+               {"text": "The tracking says delivered, but you haven't got it, so something has gone wrong our end."}),
        fails=({"text": "That's not true, you must have ordered the wrong one."},
-              {"text": "our records show you signed for it"}))
+              {"text": "our records show you signed for it"},
+              {"text": "the engineer did turn up, his notes say nobody answered"}))
 def no_contradiction(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     """Do not contradict or argue with the customer's account ("that's not true",
     "you must have…"): accept their experience as real and look for the kernel of truth."""
     v = view(turn)
     if v is None:
         return _silent("no-contradiction")
-    hits = v.reply.find(lx.CONTRADICTION, negatable=False)
+    reply = v.reply
+    hits = reply.find(lx.CONTRADICTION, negatable=False) + reply.find(lx.CONTRADICTION_NEGATABLE)
+    if not reply.find(lx.OWNED_GAP, negatable=False):
+        hits += reply.find(lx.CONTRADICTION_EVIDENCE, negatable=False)
+    hits = sorted(_disclaimed(reply, hits), key=lambda m: m.first_token)
     if hits:
         return _fault("no-contradiction", v.reply.widen(hits[0]), f"{_quote(hits[0])} contradicts the customer: accept their account "
                       "and look into it instead.")
@@ -385,15 +409,17 @@ def no_agreement(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
 
 
 @check("no-defensiveness", kind="content", heart="accept",
-       passes=({"text": "I'll look into why that happened."},),
-       fails=({"text": "It's not my fault, I'm just doing my job."}, {"text": "as i already told you calm down"}))
+       passes=({"text": "I'll look into why that happened."}, {"text": "it's not your fault at all, you did everything right"}),
+       fails=({"text": "It's not my fault, I'm just doing my job."}, {"text": "as i already told you calm down"},
+              {"text": "we did everything right on our end"}))
 def no_defensiveness(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     """Do not defend or justify yourself: the anger is not about you, and a defensive
     answer only raises the tension. Own the problem without owning the blame."""
     v = view(turn)
     if v is None:
         return _silent("no-defensiveness")
-    hits = v.reply.find(lx.DEFENSIVE, negatable=False)
+    hits = v.reply.find(lx.DEFENSIVE, negatable=False) + v.reply.find(lx.DEFENSIVE_NEGATABLE)
+    hits = sorted(_disclaimed(v.reply, hits), key=lambda m: m.first_token)
     if hits:
         return _fault("no-defensiveness", v.reply.widen(hits[0]), f"{_quote(hits[0])} sounds defensive: leave yourself out of it "
                       "and talk about fixing the problem.")
@@ -401,17 +427,28 @@ def no_defensiveness(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
 
 
 @check("no-blaming-colleagues", kind="content", heart="accept",
-       passes=({"text": "I apologize that my colleague gave you the wrong information; let me fix it."},),
+       passes=({"text": "I apologize that my colleague gave you the wrong information; let me fix it."},
+               {"text": "i won't blame anyone, it's on us and i'll sort it"}),
        fails=({"text": "The warehouse messed up again, they're useless."},
-              {"text": "my colleague should never have told you that"}))
+              {"text": "my colleague should never have told you that"},
+              {"text": "I'm sorry, but that's the courier's fault, not ours."}))
 def no_blaming_colleagues(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     """Apologize for a colleague's mistake without criticizing them: blaming another
     team tells the customer your company is the problem."""
     v = view(turn)
     if v is None:
         return _silent("no-blaming-colleagues")
-    owned = {m.first_token for m in v.reply.find(lx.BLAME_OK, negatable=False)}
-    hits = [m for m in v.reply.find(lx.BLAME, negatable=False) if not any(o <= m.first_token <= o + 10 for o in owned)]
+    reply = v.reply
+    # An apology near a plain account of a colleague's error owns it, unless the reply
+    # also takes the company out of it ("...which isn't really on us").
+    owned = [] if reply.find(lx.DEFLECT, negatable=False) else reply.find(lx.BLAME_OK, negatable=False)
+
+    def excused(hit: Match) -> bool:
+        if any(p.search(" ".join(reply.tokens[hit.first_token : hit.last_token + 1])) for p in lx.BLAME_HARSH):
+            return False
+        return any(o.first_token - OWNERSHIP_REACH <= hit.first_token <= o.last_token + OWNERSHIP_REACH for o in owned)
+
+    hits = [m for m in _disclaimed(reply, reply.find(lx.BLAME, negatable=False)) if not excused(m)]
     if hits:
         return _fault("no-blaming-colleagues", v.reply.widen(hits[0]), f"{_quote(hits[0])} blames a colleague: apologize for the "
                       "mistake on the company's behalf and fix it.")

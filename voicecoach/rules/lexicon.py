@@ -215,7 +215,9 @@ putting booking sending getting taking making doing adding arranging raising mar
 honest serious happy sad pleased really so very too also actually absolutely""".split())
 
 CONTRADICTION = compile_all([
-    r"that is (?:\w+ )?(?:not|simply not|just not|definitely not|absolutely not) (?:true|right|correct|accurate|what happened|how it (?:works|happened|went)|the case|what (?:we|i|you) (?:said|told))",
+    r"that is (?:\w+ )?(?:not|simply not|just not|definitely not|absolutely not) (?:true|correct|accurate|what happened|how it (?:works|happened|went)|the case|what (?:we|i|you) (?:said|told))",
+    # "that's not right, the system says..." disputes; "that's not right at all, you've been charged twice" agrees
+    r"that is (?:\w+ )?(?:not|simply not|just not|definitely not|absolutely not) right(?! at all\b)(?! (?:\w+ ){0,2}(?:you have been|you were|you should|i am sorry|sorry|i will|let me|we will|we should)\b)",
     r"you are (?!not\b)(?:\w+ )?(?:wrong|mistaken|confused|incorrect|lying|making (?:this|that|it) up|exaggerating|overreacting|imagining)",
     r"(?:it|that|the \w+) must be (?:there|somewhere|in your|with you|at your|on your)",
     r"(?:that is|it is) not what (?:is|was) (?:happening|happened|going on)",
@@ -224,14 +226,27 @@ CONTRADICTION = compile_all([
     r"(?:i do not think|i doubt) (?:it was|that was|this was|it is) (?:our|my) (?:fault|mistake|error|problem)",
     r"you must have (?:misunderstood|misheard|misread|got it wrong|confused)",
     r"(?:\w+ )?(?:would not|did not|never) have (?:said|told you|promised|done) that",
-    r"(?:no|nope) (?:you|that|it|we|i) (?:did not|do not|does not|was not|is not|were not|never|have not|had not)",
-    r"you must have (?:\w+ ){0,3}(?:\w+)",
+    # someone on our side "would never have" done what the customer reports
+    r"(?:nobody|no one|none of (?:us|our \w+)) (?:\w+ ){0,4}would (?:ever )?have (?:rung|rang|called|phoned|said|told|promised|done|given|offered|agreed|sent|charged|left)",
+    r"(?:we|our (?:\w+ )?(?:staff|agents?|team|drivers?|engineers?|fitters?|people)|they|he|she) (?:\w+ ){0,4}(?:would not|would never) (?:ever )?have (?:rung|rang|called|phoned|said|told|promised|done|given|offered|agreed|sent|charged|left)",
+    # the customer's memory or reading is wrong
+    r"you must (?:be|have been) (?:looking at|thinking of|reading|confusing|mixing|misremembering|mistaking|getting (?:it|this|that|them|mixed|confused)|referring to|talking about|mistaken|wrong|confused)",
+    # denying what they report: "it's not missing", "the doors weren't missing when..."
+    r"(?:it|they|the \w+) (?:is|are|was|were) not (?:actually |really |even )?(?:missing|lost|broken|faulty|damaged|defective|down)",
+    # emphatic "did": "the engineer did turn up"
+    r"(?:he|she|they|the \w+|it|we) did (?:actually |definitely |really )?(?:turn up|arrive|come|attend|deliver|sign|ring|knock|visit|show up|go out|send|leave|cancel|receive|get there|agree|tell you|order|charge)\b",
+    r"(?:the \w+|that|it|this) is not (?:the|your) (?:real )?(?:problem|issue|cause)",
+    # "you never actually cancelled": an accusation (but "you never even got a call back" is reflecting)
+    r"you (?:never|did not|have not|had not) (?:actually|really) (?!get|got|receive|received|hear|heard|see|saw|seen|know|knew|have|had|been|need|needed)\w+",
+    r"(?:no|nope) (?:you|that|it|we|i) (?:did not|do not|does not|was not|is not|were not|never|have not|had not)(?! (?:\w+ ){0,2}(?:wrong|anything wrong|a mistake|at fault|your fault)\b)",
+    # "you must have been so worried" is empathy, not an accusation
+    rf"you must have (?!(?:been|felt|had) (?:\w+ ){{0,3}}(?:{FEELING}|through|a (?:rough|hard|tough|long|terrible|awful|horrible|difficult)))(?:\w+ ){{0,3}}(?:\w+)",
     r"you (?:should|could) have (?:\w+ )?(?:checked|read|ordered|told|called|looked|known|asked|noticed|seen|measured|given|brought|said)",
     r"you (?:probably|obviously|clearly|evidently|likely) (?:\w+ ){0,2}(?:ordered|gave|entered|typed|misread|forgot|did|chose|picked|got|missed|brought|asked|put|said|told|wrote|selected)",
     r"(?:that|this|it) (?:never|did not) happen",
     r"that is (?:impossible|not possible according to|nonsense|rubbish|ridiculous)",
     r"that (?:can|could) not be (?:right|true|the case)",
-    r"(?:actually|in fact|technically) (?:you|it was you|that is not|it is not|the \w+ (?:was|is) (?:fine|correct|right))",
+    r"(?:actually|in fact|technically) (?:you (?:did|do|were|was|had|have (?:\w+ed|got|had))\b|you \w+ed\b|it was you|that is not|it is not|the \w+ (?:was|is) (?:fine|correct|right))",
     r"(?:our|the) (?:records|record|system|systems|notes|logs|tracking|file) (?:clearly )?(?:show|shows|say|says|state|states|indicate|indicates|has it|confirms?) (?:that )?(?:you|it was|it has been|it is|the \w+ (?:was|is|has))",
     r"there is no way (?:that|you|the|it|this|we)",
     r"i (?:do not|really do not) (?:think|believe) (?:that is|that was|you|it was|this is) (?:\w+ )?(?:true|right|correct|what|accurate|the case|did)",
@@ -242,6 +257,32 @@ CONTRADICTION = compile_all([
     r"you (?:did not|didn't|never) (?:read|check|follow|listen|fill|give|tell|pay attention)",
     r"(?:the|your) \w+ (?:was|is) (?:working )?(?:fine|perfect|correct) when (?:it|we|you)",
     r"you (?:are|were) the one who",
+])
+# Contradictions that are only so when not negated ("you got it wrong" / "you haven't got it wrong").
+CONTRADICTION_NEGATABLE = compile_all([
+    r"you (?:have |had )?(?:got|get|remembered|read|heard|understood|typed|entered|put|written|filled|measured|set) (?:\w+ ){0,2}(?:wrong|mixed up|confused|back to front|the wrong way)",
+])
+# Evidence held up against the customer's account. It only contradicts when the
+# trainee does not go on to own the gap ("...which means it went astray with us").
+CONTRADICTION_EVIDENCE = compile_all([
+    r"(?:our|the|my|his|her|their|your|this|that|mine) (?:\w+ ){0,2}(?:records?|system|systems|notes|logs?|tracking|file|screen|sheet|handheld|scanner|photo|tests?|data|computer|paperwork|mine) (?:clearly |all |definitely )?(?:show|shows|showed|say|says|said|state|states|indicate|indicates|confirm|confirms|confirmed) (?:that )?(?:\w+ ){0,4}(?:delivered|fitted|signed|on time|fine|working|nobody|no one|everything|arrived|attended|turned up|completed|received|collected|correct|one payment|was paid|no fault|no outage|you (?:were|was|did|had|have))",
+    r"(?:our|the|my) (?:\w+ ){0,2}(?:records?|system|systems|notes|logs?|tracking|file|data|tests?) (?:are|is|were|was) (?:all )?(?:clear|correct|right|fine|accurate)",
+    r"(?:there is|there was) (?:nothing|no record|no sign|no note|no trace) (?:\w+ ){0,3}(?:on|in|from|of) (?:the|your|our|that|this) (?:account|system|file|records?|notes|day|call)",
+    r"there (?:was|were) (?:not|no) (?:any )?(?:fault|outage|problem|issue|delay|error|mistake)s? (?:in|on|with|at) (?:your|the|our|that|this)",
+    r"(?:we|i) (?:never|did not|have not|had not) (?:\w+ )?(?:received|receive|got|get|had|have|see|saw|seen|find|found) (?:a |any |an |your |the )?(?:\w+ ){0,2}(?:letter|email|call|request|cancellation|notice|message|form|complaint|payment|claim|note|record)s?",
+])
+# The trainee owning the gap the evidence shows.
+OWNED_GAP = compile_all([
+    r"(?:on|at) our (?:side|end)", r"with us", r"our (?:mistake|fault|error|doing)", r"not your (?:doing|fault|mistake)",
+    r"(?:gone|went|go) (?:wrong|astray|missing)", r"but (?:you|it) (?:have not|has not|did not|never|is not|still)",
+    r"(?:does|do) not mean", r"(?:we|i) (?:have )?(?:lost|misplaced|missed)",
+])
+# Scope of a disclaimer: "I'm not saying you're wrong", "that doesn't mean it didn't happen".
+DISCLAIMER = compile_all([
+    r"(?:not|never) (?:\w+ )?(?:saying|suggesting|implying|claiming|doubting|questioning|arguing|disputing|accusing|blaming|pointing (?:the )?fingers?)",
+    r"(?:does|do|did) not (?:mean|think|believe|suggest)",
+    r"(?:nobody|no one) (?:here )?(?:is|will be|is going to be) (?:saying|suggesting|blaming|accusing)",
+    r"not going to (?:argue|blame|point)",
 ])
 
 AGREEMENT = compile_all([
@@ -298,6 +339,25 @@ DEFENSIVE = compile_all([
     r"i (?:do not|don't) (?:take|get) (?:coffee )?breaks",
     r"(?:is|was) (?:not )?going to help you,? (?:is|was) it",
     r"i found it,? did not i",
+    # self- or company-justification: "we did everything right", "I've done nothing wrong"
+    r"(?:i|we) (?:have )?(?:done|did) nothing wrong",
+    r"i have been nothing but",
+    r"there (?:is|was) (?:absolutely )?nothing wrong with (?:our|the|my|this|that|how) ",
+    r"(?:that|this|it|which) (?:is|was) not (?:really |exactly )?(?:on|down to) (?:me|us)",
+    r"nothing to do with (?:me|us)",
+    r"(?<!you )not (?:us|me|ours|mine)(?! at our best)",
+    r"(?:we|i) (?:are|am) not (?:\w+ )?(?:responsible|liable|accountable) for",
+    r"(?:you can not|do not|you are not going to|you will not) (?:pin|put|lay) (?:this|that|it|the blame) on me",
+    r"there is no (?:need|call|reason) (?:to|for) (?:take|use|that|this) (?:that |this |the )?tone",
+])
+# Defensive only when not negated ("we did everything right" / "we didn't handle it properly").
+DEFENSIVE_NEGATABLE = compile_all([
+    r"(?:i|we) (?:have )?(?:did|done|do|followed|follow|handled|processed) (?:\w+ ){0,3}(?:right|correctly|properly|by the book|to the letter|as we should|exactly as)",
+    r"(?:our|my) (?:\w+ ){0,2}(?:is|are|was|were) (?:all )?(?:fully |highly |very |properly )?(?:trained|qualified|professionals?|experienced|reliable|excellent|the best)",
+    r"we stand by (?:our|the|my)",
+    r"i (?:only|just) (?:started|joined|got here|came on|began)",
+    r"i (?:take|took|am taking) (?:\w+ )?(?:offence|offense)",
+    r"i am being (?:\w+ )?(?:polite|reasonable|patient|civil|professional|courteous|nice|helpful)",
 ])
 
 BLAME_WHO = (r"(?:(?:my|our|the|that|this|your|his|her|their) (?:\w+ )?(?:colleague|colleagues|coworker|coworkers|team ?mate|agent|agents|rep|reps|"
@@ -306,8 +366,9 @@ BLAME_WHO = (r"(?:(?:my|our|the|that|this|your|his|her|their) (?:\w+ )?(?:collea
              r"people|person|clerk|cashier|someone|system team|dispatch|packer|packers|night shift|day shift|temp|trainee|"
              r"contractor|contractors|partner|supplier|suppliers|factory|lads|salesman|salesmen|salesperson|sales team|"
              r"developers|developer|technician|technicians|fitter|fitters|installer|installers|assessor|assessors|"
-             r"finance team|accounts team|camera team|call centre|crew|operator|operators|staff member|office|head office)|(?:whoever|the last person|the previous (?:person|agent|rep)|"
-             r"the other (?:agent|person|guy|department|team|branch|store|shift)|the new (?:guy|girl|person|starter|hire)|he|she|they|them|somebody|someone))")
+             r"finance team|accounts team|camera team|call centre|crew|operator|operators|staff member|office|head office|shift)|(?:whoever|the last person|the previous (?:person|agent|rep)|"
+             r"the other (?:agent|person|guy|department|team|branch|store|shift)|the new (?:guy|girl|person|starter|hire)|he|she|they|them|somebody|someone|"
+             r"billing|dispatch|despatch|collections|accounts|finance|logistics|sales|maintenance|tech support))")
 BLAME_HOW = (r"(?:messed|mess|screwed|screw|botched|bungled|fouled|cocked|stuffed|mucked|dropped the ball|did not bother|could not be bothered|"
              r"can not be bothered|do not (?:know|care)|does not (?:know|care)|did not (?:know|care|check|read|listen|follow)|should (?:not|never) have|should have (?:known|checked|told)|"
              r"useless|incompetent|hopeless|lazy|careless|clueless|sloppy|idiot|idiots|the problem|to blame|no idea|not (?:very )?good at|"
@@ -317,19 +378,46 @@ BLAME_HOW = (r"(?:messed|mess|screwed|screw|botched|bungled|fouled|cocked|stuffe
              r"a nightmare|nightmare|even bother|bother (?:knocking|checking|looking|reading|calling)|notorious|"
              r"should know better|should have known better|can not (?:add up|count|read|spell|be trusted)|"
              r"(?:never|always|do not|does not|did not) (?:\w+ ){0,2}(?:properly|right|anything right|check|checks|care|cares|bother|bothers|listen|listens)|"
-             r"should not have (?:said|told|done|sold|promised|given|sent)|on them|their problem|their fault)")
+             r"should not have (?:said|told|done|sold|promised|given|sent)|on them|their problem|their fault|"
+             r"rushed|rush|ignore|ignored|ignores|ignoring|skipped|cut corners|are like that|is like that|typical|"
+             r"without (?:even )?(?:looking|checking|reading|asking|bothering|thinking|listening)|"
+             r"(?:keep|keeps|kept|always|constantly|forever) \w+ing (?:\w+ ){0,4}(?:wrong|people|customers|mistakes|things up|it up)|"
+             r"(?:measured|cut|packed|labelled|labeled|entered|typed|keyed|fitted|priced|loaded|wired|logged|set) (?:it|this|that|them|everything|the \w+|your \w+) (?:\w+ )?wrong|"
+             r"(?:did not|never) (?:pass|passed|send|sent|tell|told|update|updated|process|processed) (?:\w+ ){0,3}on)")
 BLAME = compile_all([
-    rf"{BLAME_WHO} (?:\w+ ){{0,6}}{BLAME_HOW}",
-    r"(?:take it up|you will have to take it up|complain|speak) (?:with|to) (?:whoever|the \w+ (?:who|that)|them)",
-    r"(?:that is|it is) on (?:them|him|her|the \w+)",
+    rf"{BLAME_WHO} (?:\w+ ){{0,6}}(?<!our )(?<!my ){BLAME_HOW}",
+    # deflecting: "that's down to the supplier", "that's the crew, not us"
+    rf"(?:that is|it is|it was|that was|this is|this was) (?:all )?down to {BLAME_WHO}",
+    rf"{BLAME_WHO} (?:\w+ ){{0,3}}not (?:us|me|ours|mine)\b",
+    r"(?:a nightmare|hopeless|useless|a joke|a shambles) (?:with|over (?:at|in)) (?:them|that lot|that team|the \w+)",
+    r"(?:take it up|complain|you (?:will |would |can |should |could )?(?:need to |have to )?(?:speak|talk)) (?:with|to) (?:whoever|the \w+ (?:who|that)|them)",
+    r"(?:that is|it is) on (?:them|him|her|the (?!airline\b|company\b|business\b|firm\b|bank\b|house\b)\w+)",
     r"(?:for|about) something (?:the|my|our|that|another) (?:\w+ ){0,2}(?:did|caused|made|said)",
     r"(?:it is|it was|that is|that was|this is) (?:all )?(?:the|their|his|her|our) (?:\w+ ){0,2}(?:fault|mistake|doing|screw up|mess)",
     r"blame (?:the|my|our|them|him|her|that|this) \w*",
     r"(?:not|never) (?:the )?(?:brightest|sharpest|most competent|most reliable)",
 ])
-# Owning a colleague's mistake without criticising them is what the guidance asks for.
+# Owning a colleague's mistake without criticising them is what the guidance asks for:
+# near one of these, a plain account of the error ("my colleague gave you the wrong
+# date") is not blame; contempt or deflection (BLAME_HARSH) still is.
 BLAME_OK = compile_all([
     r"(?:apologi[sz]e|sorry|apologies) (?:\w+ ){0,6}(?:colleague|team|we|our|the \w+) (?:\w+ ){0,3}(?:gave|made|sent|told|got|mix|mixed|mistake)",
+    r"(?:i am|we are) (?:\w+ ){0,2}sorry", r"i (?:\w+ ){0,2}apologi[sz]e", r"(?:my|our) (?:\w+ )?apologies",
+    r"(?:that is|it is|it was|that was) (?:all )?(?:our|my) (?:mistake|fault|error|responsibility)",
+    r"on us", r"we let you down",
+])
+BLAME_HARSH = compile_all([
+    r"(?:messed|mess|screwed|screw|botched|bungled|cocked|stuffed|mucked|dropped the ball|bother|bothered|useless|"
+    r"incompetent|hopeless|lazy|careless|clueless|sloppy|idiots?|no idea|not (?:very )?good at|always|never|constantly|"
+    r"keep|keeps|lied|a joke|rubbish|terrible|awful|fault|faults|blew it|slacking|asleep|winging it|made it up|"
+    r"nightmare|notorious|know better|clearly|obviously|did not (?:even )?(?:read|check|listen|look|follow)|can not (?:add up|count|read|spell|be trusted)|on them|their problem|rushed|"
+    r"ignore|ignored|ignores|ignoring|cut corners|like that|typical|without even|again|not (?:us|me|ours|mine)|"
+    r"down to|to blame|do not care|does not care|did not care)",
+])
+# Taking yourself or the company out of it; next to a named colleague, that is blame.
+DEFLECT = compile_all([
+    r"(?:that|this|it|which) (?:is|was) not (?:really |exactly )?(?:on|down to) (?:me|us)", r"nothing to do with (?:me|us)",
+    r"(?<!you )not (?:us|me|ours|mine)", r"not (?:our|my) (?:fault|doing|problem)",
 ])
 
 NEGATIVE_FRAMING = compile_all([
