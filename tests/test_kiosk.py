@@ -123,6 +123,44 @@ def test_a_whole_session_then_back_to_welcome(tmp_path, transcriber):
     assert stored["outcome"] == "resolved" and len(stored["turns"]) == 4  # resolved in 4 (conftest)
 
 
+def test_escape_ends_the_call_and_shows_the_summary_of_the_turns_so_far(tmp_path, transcriber):
+    data = tmp_path / "data"
+    app = make_app(data, transcriber)
+
+    async def go():
+        async with app.run_test(size=SIZE) as pilot:
+            await identify(pilot, "")
+            await pick(pilot)
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.CalibrateScreen))
+            await pilot.press("space")
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.CallScreen) and app.screen.waiting)
+            assert "Esc: end the call" in text_of(app, "#cue")
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, (kiosk.SummaryScreen, kiosk.ErrorScreen)))
+            assert isinstance(app.screen, kiosk.SummaryScreen), app.screen.message
+            assert "Session score:" in text_of(app, "#summary")
+            return app.screen.session
+
+    session = run(go())
+    stored = json.loads((data / "sessions" / session["id"] / "session.json").read_text())
+    assert stored["outcome"] == "stopped" and len(stored["turns"]) == 1 and stored["summary"]
+
+
+def test_escape_on_the_calibration_screen_goes_back_to_welcome(tmp_path, transcriber):
+    app = make_app(tmp_path / "data", transcriber)
+
+    async def go():
+        async with app.run_test(size=SIZE) as pilot:
+            await identify(pilot, "newcomer")
+            await pick(pilot)
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.CalibrateScreen))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.WelcomeScreen))
+            assert app.trainee is None
+
+    run(go())
+
+
 def test_second_session_shows_the_trend_and_a_stored_baseline_skips_calibration(data_copy, transcriber):
     # data_copy holds two sessions of trainee "demo"; the demo trainee has no stored baseline.
     from voicecoach.store import Store

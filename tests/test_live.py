@@ -300,7 +300,8 @@ def test_kiosk_headset_unplugged_mid_reply_then_back(tmp_path, transcriber, base
     "mic.monitor" the station records from, then re-added (scripts/pulse-devices.sh).
     The recording stream has nowhere to go, PulseAudio ends it, the station hears
     nothing for 2 s and shows the device error. The turn so far is stored, the station
-    stays up and usable, and the next session works.
+    stays up and usable, and the next session works; in it the trainee hangs up (Esc)
+    mid-reply, and the reply so far is judged and stored.
 
     Removing the source alone is not tested: PulseAudio then moves the recording to
     whatever source is left (its stream rescue) and the reply keeps flowing, so there
@@ -365,14 +366,16 @@ def test_kiosk_headset_unplugged_mid_reply_then_back(tmp_path, transcriber, base
             else:
                 await back_to_welcome(pilot)
             assert app.is_running
-            # The following session, on the devices as they are back.
-            bot = Trainee([Answer(FIXTURES / "pause_0_3.wav", gap_s=1.0)]).start()
+            # The following session, on the devices as they are back; the trainee hangs
+            # up (Esc) three seconds into a long reply.
+            bot = Trainee([Answer(FIXTURES / "long_reply_15s.wav", gap_s=0.5)]).start()
             try:
                 await start_call(pilot)
-                await wait(pilot, lambda: isinstance(app.screen, kiosk.ErrorScreen) or
-                           (isinstance(app.screen, kiosk.CallScreen) and app.screen.waiting))
-                assert not isinstance(app.screen, kiosk.ErrorScreen), app.screen.message
-                assert "Score" in str(app.screen.query_one("#feedback").render())
+                await wait(pilot, lambda: bot.log or isinstance(app.screen, kiosk.ErrorScreen))
+                await pilot.pause(3.0)
+                await pilot.press("escape")
+                await wait(pilot, lambda: isinstance(app.screen, (kiosk.ErrorScreen, kiosk.SummaryScreen)), 20)
+                assert isinstance(app.screen, kiosk.SummaryScreen), app.screen.message
             finally:
                 bot.stop()
             await back_to_welcome(pilot)
@@ -396,4 +399,5 @@ def test_kiosk_headset_unplugged_mid_reply_then_back(tmp_path, transcriber, base
     assert seen["screen"] == "ErrorScreen" and "microphone stopped sending audio" in seen["text"], seen
     assert first["outcome"] == "device-error" and "microphone stopped" in turn["error"]
     assert second["outcome"] == "stopped" and len(second["turns"]) == 1 and not second["turns"][0]["error"]
-    assert "understand" in second["turns"][0]["transcript"].lower()
+    hung_up = audio.load(store.folder(second["id"]) / second["turns"][0]["trainee_audio"])
+    assert second["turns"][0]["transcript"] and 1.5 < hung_up.duration_s < 8.0, second["turns"][0]

@@ -19,6 +19,7 @@ recorded replies (`session.FileReplies`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -167,6 +168,44 @@ def setup_logging(data_path: Path) -> Path:
     return target
 
 
+def release_freed_memory() -> None:
+    """Give memory freed by the last call back to the system.
+
+    A call allocates and frees hundreds of MB in worker threads (audio, Whisper,
+    ONNX); glibc keeps freed pages in per-thread arenas, so a station's RSS would
+    creep up session after session without anything being leaked. Trimming on each
+    reset keeps it flat; elsewhere than glibc this does nothing.
+    """
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas (M_ARENA_MAX) before the station starts its threads:
+    every new thread otherwise may get an arena of its own that is never returned."""
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(M_ARENA_MAX, arenas)
+
+
+M_ARENA_MAX = -8  # from glibc's malloc.h
+
+
+@functools.lru_cache(maxsize=1)
+def _glibc() -> Any:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name or "libc.so.6")
+        libc.malloc_trim, libc.mallopt  # noqa: B018 - glibc only
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
 def drop_render_caches() -> None:
     """Let go of the screens a trainee saw. Textual (8.x) keeps each widget's render
     cache alive through an `lru_cache` on an instance method (`StylesCache.get_inner_outer`,
@@ -185,31 +224,43 @@ class Cancelled(Exception):
     """The station was reset while a call was running."""
 
 
+class HungUp(Exception):
+    """The trainee ended the call between turns; the turns so far are stored and summarized."""
+
+
 class GatedReplies:
     """Wraps a reply source: tells the screen when the customer speaks and the trainee
     listens, and waits for the "next" key before each turn after the first."""
 
     def __init__(self, inner: Any, *, gate: threading.Event, cancel: threading.Event,
-                 notify: Callable[[str, dict[str, Any]], None], pause_between_turns: bool = True) -> None:
+                 notify: Callable[[str, dict[str, Any]], None], pause_between_turns: bool = True,
+                 hang_up: threading.Event | None = None) -> None:
         self.inner = inner
         self.gate = gate
         self.cancel = cancel
         self.notify = notify
         self.pause_between_turns = pause_between_turns
+        self.hang_up = hang_up or threading.Event()
+        if hasattr(inner, "stop"):
+            inner.stop = self.hang_up  # a live capture ends at once, keeping what was said
 
     def capture(self, customer: Any, *, turn_index: int) -> Any:
         if turn_index > 0 and self.pause_between_turns:
             self.notify("waiting", {"turn": turn_index})
             while not self.gate.wait(0.1):
-                if self.cancel.is_set():
+                if self.cancel.is_set() or self.hang_up.is_set():
                     break
             self.gate.clear()
         if self.cancel.is_set():
             raise Cancelled()
+        if self.hang_up.is_set():
+            raise HungUp()
         self.notify("speaking", {"turn": turn_index, "duration_s": float(getattr(customer, "voice_end_s", 0.0) or 0.0)})
         reply = self.inner.capture(customer, turn_index=turn_index)
         if self.cancel.is_set():
             raise Cancelled()
+        if self.hang_up.is_set() and not reply.hung_up:
+            reply = replace(reply, hung_up=True)  # a source that cannot stop mid-reply
         self.notify("scoring", {"turn": turn_index})
         return reply
 
@@ -343,6 +394,11 @@ class PickScreen(KioskScreen):
 
 
 class CalibrateScreen(KioskScreen):
+    BINDINGS = [("escape", "leave", "Back")]
+
+    def action_leave(self) -> None:
+        self.app.reset()  # type: ignore[attr-defined]
+
     def compose(self) -> ComposeResult:
         from voicecoach.cli import CALIBRATION_TEXT
 
@@ -366,6 +422,8 @@ class CalibrateScreen(KioskScreen):
 
 
 class CallScreen(KioskScreen):
+    BINDINGS = [("escape", "hang_up", "End the call")]
+
     def __init__(self) -> None:
         super().__init__()
         # Set before the screen is composed: the call's first events can arrive first.
@@ -392,6 +450,11 @@ class CallScreen(KioskScreen):
             self.waiting = False
             self.app.next_turn()  # type: ignore[attr-defined]
 
+    def action_hang_up(self) -> None:
+        self.query_one("#who", Static).update("Ending the call…")
+        self.query_one("#cue", Static).update("")
+        self.app.hang_up()  # type: ignore[attr-defined]
+
     def on_mount(self) -> None:
         early, self._early = self._early or [], None
         for kind, data in early:
@@ -413,7 +476,7 @@ class CallScreen(KioskScreen):
                 cue.update("")
         elif kind == "waiting":
             self.waiting = True
-            cue.update(f"Press {app.key_label} to hear {name}'s next line.")
+            cue.update(f"Press {app.key_label} to hear {name}'s next line (Esc: end the call).")
         elif kind == "speaking":
             self.turn = data["turn"]
             self.waiting = False
@@ -655,11 +718,13 @@ class KioskApp(App):
         self._busy = False  # the worker is doing something the trainee is waiting for
         self._gate = threading.Event()
         self._cancel = threading.Event()
+        self._hang_up = threading.Event()
         # Wrong trainer PINs in a row, kept across resets: each one after the first
         # MAX_PIN_TRIES doubles the wait before the next try is checked.
         self.pin_failures = 0
         self._pin_failed_at = 0.0
         self.pin_clock: Callable[[], float] = time.monotonic
+        limit_malloc_arenas()  # the station is the whole process and runs for days
         self._clear_trainee()
 
     def pin_failed(self) -> None:
@@ -743,6 +808,7 @@ class KioskApp(App):
         self.last_input = time.monotonic()
         self.switch_screen(WelcomeScreen())
         drop_render_caches()
+        release_freed_memory()
 
     def fail(self, message: str) -> None:
         """Show an error and make the station usable again (its own timer resets to welcome)."""
@@ -756,6 +822,10 @@ class KioskApp(App):
 
     def next_turn(self) -> None:
         self._gate.set()
+
+    def hang_up(self) -> None:
+        log.info("call ended by the trainee")
+        self._hang_up.set()
 
     # -- flow
 
@@ -806,6 +876,7 @@ class KioskApp(App):
         self._busy = True
         self._cancel = threading.Event()
         self._gate = threading.Event()
+        self._hang_up = threading.Event()
         self.level_db = None
         self.switch_screen(CallScreen())
         self.run_worker(self._call, thread=True, exclusive=True, group="call")
@@ -814,11 +885,14 @@ class KioskApp(App):
         from voicecoach.progress import progress
         from voicecoach.session import run_session
 
-        cancel, gate = self._cancel, self._gate
+        cancel, gate, hang_up = self._cancel, self._gate, self._hang_up
         persona, trainee, baseline = self.persona, self.trainee or "", self.baseline
         assert persona is not None
+        started: dict[str, str] = {}
 
         def notify(kind: str, data: dict[str, Any]) -> None:
+            if kind == "start":
+                started["id"] = data["session"]
             if cancel.is_set():
                 return
             self._busy = kind not in ("waiting",)
@@ -826,12 +900,15 @@ class KioskApp(App):
 
         try:
             source = GatedReplies(self.make_source(persona, self._on_level), gate=gate, cancel=cancel,
-                                  notify=notify, pause_between_turns=self.pause_between_turns)
+                                  notify=notify, pause_between_turns=self.pause_between_turns, hang_up=hang_up)
             with self.open_store() as store:
-                session = run_session(persona, trainee=trainee, source=source, store=store,
-                                      transcriber=self.get_transcriber(), baseline=baseline,
-                                      cache_dir=self.settings.cache_path, on_event=notify,
-                                      station=self.settings.station_name)
+                try:
+                    session = run_session(persona, trainee=trainee, source=source, store=store,
+                                          transcriber=self.get_transcriber(), baseline=baseline,
+                                          cache_dir=self.settings.cache_path, on_event=notify,
+                                          station=self.settings.station_name)
+                except HungUp:
+                    session = store.load(started["id"])  # closed as "stopped", with its summary
                 history = None
                 if not self.anonymous:
                     try:

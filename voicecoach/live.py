@@ -88,6 +88,10 @@ class LiveReplies:
             when they stop (returned with the reply).
         talk_over: the customer keeps talking when interrupted (else they stop).
         on_level: called with the input level in dBFS about 10 times a second.
+
+    Attributes:
+        stop: when this event is set (the trainee hung up), the customer falls silent
+            and the capture ends at once, returning the reply so far.
     """
 
     def __init__(self, *, input_device: Any = None, output_device: Any = None, options: LiveOptions | None = None,
@@ -99,6 +103,7 @@ class LiveReplies:
         self.transcriber = transcriber
         self.talk_over = talk_over
         self.on_level = on_level
+        self.stop: threading.Event | None = None
         self.timings: dict[str, float] = {}
 
     def capture(self, customer: Any, *, turn_index: int) -> Any:
@@ -170,11 +175,15 @@ class LiveReplies:
         interrupted = False
         error = None
         pending = _Incremental(self.transcriber) if self.transcriber is not None else None
+        hung_up = False
         last_check = 0.0
         with in_stream, out_stream:
             self.timings = {"playback_started": time.perf_counter()}
             last_block = time.monotonic()
             while True:
+                if self.stop is not None and self.stop.is_set():
+                    shared["stop"] = hung_up = True
+                    break
                 try:
                     block, adc_t = blocks.get(timeout=0.1)
                 except queue.Empty:
@@ -221,6 +230,10 @@ class LiveReplies:
         end_detected = time.perf_counter()
         voice_end_t = shared["voice_end_t"]
         if not captured or first_t is None:
+            if pending is not None:
+                pending.close()
+            if hung_up:
+                return make(None, live=True, hung_up=True)
             return make(None, error=error or "no audio came from the microphone", live=True)
         audio16 = _to16k(np.concatenate(captured), rate)
         spans = prosody.speech_spans(audio16, sample_rate=SAMPLE_RATE)
@@ -244,7 +257,7 @@ class LiveReplies:
         transcript = pending.finish(clip, start_s) if pending is not None else None
         self.timings["end_detected"] = end_detected
         return make(recording, reply_pause_s=reply_pause, interrupted=interrupted, error=error, live=True,
-                    transcript=transcript)
+                    transcript=transcript, hung_up=hung_up)
 
 
 def _clock(stamps: list[tuple[int, float]], rate: int) -> tuple[Callable[[float], float], Callable[[float], float]]:
@@ -334,6 +347,11 @@ class _Incremental:
                         for w in self.words if w.end_s > clip_start_s - 0.5), key=lambda w: w.start_s)
         language = getattr(self.transcriber.settings, "language", "en")
         return Transcript(" ".join(w.text for w in words), words, language, not words)
+
+    def close(self) -> None:
+        """End the worker when there is no reply to finish."""
+        self.jobs.put(None)
+        self.worker.join()
 
     def _work(self) -> None:
         from voicecoach.audio import SAMPLE_RATE

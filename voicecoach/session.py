@@ -31,6 +31,8 @@ class CapturedReply:
         interrupted: the trainee spoke over the customer.
         error: a device problem that cut the capture short (the turn is still kept).
         live: captured from a microphone (no-interruption is judged).
+        hung_up: the trainee ended the call during this reply: the reply so far is
+            judged and stored, and the call ends there ("stopped").
     """
 
     recording: Recording | None
@@ -39,6 +41,7 @@ class CapturedReply:
     error: str | None = None
     live: bool = False
     transcript: Any = None  # already transcribed while the trainee spoke (live)
+    hung_up: bool = False
 
 
 class ReplySource(Protocol):
@@ -141,6 +144,8 @@ def run_session(
             say("turn", {"turn": turn_index, "record": record})
             if captured.error:
                 raise DeviceError(captured.error)
+            if captured.hung_up:
+                break  # outcome stays "stopped"; no closing line from the customer
             if dialogue.ended:
                 outcome = dialogue.ended
                 say("customer", {"turn": turn_index + 1, "line": next_line, "state": "end", "final": True})
