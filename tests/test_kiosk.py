@@ -73,6 +73,13 @@ async def pick(pilot, persona_id: str = "angry-eddie") -> None:
     await pilot.press("space")
 
 
+async def reach_calibration(pilot, name: str) -> None:
+    """Welcome → name (or anonymous) → Eddie → the calibration screen (no baseline yet)."""
+    await identify(pilot, name)
+    await pick(pilot)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, kiosk.CalibrateScreen))
+
+
 async def whole_call(pilot, name: str) -> dict:
     """Welcome → name → Eddie → (calibration) → every turn → summary; returns the summary screen."""
     app = pilot.app
@@ -129,9 +136,7 @@ def test_escape_ends_the_call_and_shows_the_summary_of_the_turns_so_far(tmp_path
 
     async def go():
         async with app.run_test(size=SIZE) as pilot:
-            await identify(pilot, "")
-            await pick(pilot)
-            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.CalibrateScreen))
+            await reach_calibration(pilot, "")
             await pilot.press("space")
             await wait_for(pilot, lambda: isinstance(app.screen, kiosk.CallScreen) and app.screen.waiting)
             assert "Esc: end the call" in text_of(app, "#cue")
@@ -151,9 +156,7 @@ def test_escape_on_the_calibration_screen_goes_back_to_welcome(tmp_path, transcr
 
     async def go():
         async with app.run_test(size=SIZE) as pilot:
-            await identify(pilot, "newcomer")
-            await pick(pilot)
-            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.CalibrateScreen))
+            await reach_calibration(pilot, "newcomer")
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, kiosk.WelcomeScreen))
             assert app.trainee is None
@@ -296,9 +299,7 @@ def test_a_turn_that_raises_shows_the_error_and_returns_to_welcome(tmp_path, tra
 
     async def go():
         async with app.run_test(size=SIZE) as pilot:
-            await identify(pilot, "erin")
-            await pick(pilot)
-            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.CalibrateScreen))
+            await reach_calibration(pilot, "erin")
             await pilot.press("space")
             await wait_for(pilot, lambda: isinstance(app.screen, kiosk.ErrorScreen))
             assert shown in text_of(app, "#message")
@@ -433,9 +434,7 @@ def test_no_microphone_at_calibration_is_shown_and_the_station_stays_up(tmp_path
 
     async def go():
         async with app.run_test(size=SIZE) as pilot:
-            await identify(pilot, "fay")
-            await pick(pilot)
-            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.CalibrateScreen))
+            await reach_calibration(pilot, "fay")
             await pilot.press("space")
             await wait_for(pilot, lambda: isinstance(app.screen, kiosk.ErrorScreen))
             assert "plug in the headset" in text_of(app, "#message") and app.trainee is None
