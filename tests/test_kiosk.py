@@ -151,17 +151,38 @@ def test_escape_ends_the_call_and_shows_the_summary_of_the_turns_so_far(tmp_path
     assert stored["outcome"] == "stopped" and len(stored["turns"]) == 1 and stored["summary"]
 
 
-def test_escape_on_the_calibration_screen_goes_back_to_welcome(tmp_path, transcriber):
+def test_escape_on_the_calibration_screen_goes_back_to_welcome_and_keeps_no_baseline(tmp_path, transcriber):
+    import threading
+
+    from voicecoach.store import Store
+
     app = make_app(tmp_path / "data", transcriber)
+    read = threading.Event()
+
+    def slow_reading(on_level):  # the trainee is still reading when they press Esc
+        read.wait(10)
+        return audio.load(FIXTURES / "baseline_reading.wav")
+
+    app.record_reading = slow_reading
 
     async def go():
         async with app.run_test(size=SIZE) as pilot:
-            await reach_calibration(pilot, "newcomer")
-            await pilot.press("escape")
+            await reach_calibration(pilot, "leaver")
+            await pilot.press("escape")  # before recording
             await wait_for(pilot, lambda: isinstance(app.screen, kiosk.WelcomeScreen))
             assert app.trainee is None
+            await reach_calibration(pilot, "newcomer")
+            await pilot.press("space")  # recording
+            await pilot.pause(0.2)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.WelcomeScreen))
+            read.set()
+            await wait_for(pilot, lambda: all(w.is_finished for w in app.workers))
 
     run(go())
+    store = Store(tmp_path / "data")
+    assert store.baseline("newcomer") is None and store.baseline("leaver") is None
+    store.close()
 
 
 def test_second_session_shows_the_trend_and_a_stored_baseline_skips_calibration(data_copy, transcriber):
@@ -440,6 +461,26 @@ def test_no_microphone_at_calibration_is_shown_and_the_station_stays_up(tmp_path
             assert "plug in the headset" in text_of(app, "#message") and app.trainee is None
             await pilot.press("space")
             await wait_for(pilot, lambda: isinstance(app.screen, kiosk.WelcomeScreen))
+
+    run(go())
+
+
+def test_no_headset_when_a_trainee_starts_is_said_on_the_welcome_screen(tmp_path, transcriber):
+    # A real PortAudio check of a device that does not exist; then the headset is
+    # "plugged in" (the check passes) and the next press goes on.
+    app = kiosk.live_app(replace(load_settings(), data_dir=tmp_path / "data"), input_device=42,
+                         transcriber=lambda: transcriber)
+
+    async def go():
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.WelcomeScreen))
+            await pilot.press("space")
+            await pilot.pause()
+            assert isinstance(app.screen, kiosk.WelcomeScreen)
+            assert "headset is not ready: no usable microphone" in text_of(app, "#cue")
+            app.check_devices = lambda: None
+            await pilot.press("space")
+            await wait_for(pilot, lambda: isinstance(app.screen, kiosk.IdentifyScreen))
 
     run(go())
 

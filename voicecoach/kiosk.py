@@ -289,7 +289,14 @@ class WelcomeScreen(KioskScreen):
             yield Static("Trainers: T", classes="dim")
 
     def advance(self) -> None:
-        self.app.switch_screen(IdentifyScreen())
+        app: KioskApp = self.app  # type: ignore[assignment]
+        problem = app.device_problem()
+        if problem:
+            log.warning("call not started: %s", problem)
+            self.query_one("#cue", Static).update(
+                f"The headset is not ready: {problem}. Plug it in, then press {app.key_label}.")
+            return
+        app.switch_screen(IdentifyScreen())
 
     def action_trainer(self) -> None:
         app: KioskApp = self.app  # type: ignore[assignment]
@@ -703,10 +710,12 @@ class KioskApp(App):
 
     def __init__(self, *, settings: Any, make_source: Callable[[Persona, Callable[[float], None]], Any],
                  record_reading: Callable[[Callable[[float], None]], Recording],
-                 transcriber: Callable[[], Any], pause_between_turns: bool = True) -> None:
+                 transcriber: Callable[[], Any], pause_between_turns: bool = True,
+                 check_devices: Callable[[], str | None] | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.make_source = make_source
+        self.check_devices = check_devices
         self.record_reading = record_reading
         self.get_transcriber = transcriber
         self.pause_between_turns = pause_between_turns
@@ -823,6 +832,19 @@ class KioskApp(App):
     def next_turn(self) -> None:
         self._gate.set()
 
+    def device_problem(self) -> str | None:
+        """Why a call cannot start now (no headset), or None; checked when a trainee
+        starts, so a missing device is said before they give their name."""
+        if self.check_devices is None:
+            return None
+        if any(w.group == "call" and not w.is_finished for w in self.workers):
+            return None  # a cancelled call is still closing its streams; it cannot be checked now
+        try:
+            return self.check_devices()
+        except Exception as exc:  # noqa: BLE001 - the station must stay up
+            log.error("device check failed", exc_info=exc)
+            return None
+
     def hang_up(self) -> None:
         log.info("call ended by the trainee")
         self._hang_up.set()
@@ -853,11 +875,13 @@ class KioskApp(App):
         from voicecoach import turn
 
         cancel = self._cancel
-        trainee = self.trainee
+        trainee, anonymous = self.trainee, self.anonymous
         try:
             reading = self.record_reading(self._on_level)
+            if cancel.is_set():
+                return  # the trainee left (Esc) or the station was reset: nothing is kept
             baseline = turn.measure_baseline(reading, transcriber=self.get_transcriber())
-            if not self.anonymous:
+            if not anonymous:
                 with self.open_store() as store:
                     store.save_baseline(trainee or "", baseline)
         except Exception as exc:  # noqa: BLE001 - shown, logged, station reset
@@ -990,4 +1014,8 @@ def live_app(settings: Any, *, input_device: Any = None, output_device: Any = No
         return live.LiveReplies(input_device=input_device, output_device=output_device, on_level=on_level,
                                 options=options).record(max_s=CALIBRATION_MAX_S)
 
-    return KioskApp(settings=settings, make_source=replies, record_reading=reading, transcriber=get)
+    def devices() -> str | None:
+        return live.device_problem(input_device, output_device, rate=options.capture_rate)
+
+    return KioskApp(settings=settings, make_source=replies, record_reading=reading, transcriber=get,
+                    check_devices=devices)

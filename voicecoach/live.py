@@ -55,6 +55,32 @@ def output_devices() -> list[dict[str, Any]]:
         return []
 
 
+def device_problem(input_device: Any = None, output_device: Any = None, *, rate: int = LiveOptions.capture_rate) -> str | None:
+    """Why a call could not start on these devices right now (None: it can).
+
+    PortAudio lists the devices once, when it starts, so it is restarted first to
+    see a headset plugged in since then. That closes any open stream: call this
+    only when none is open.
+    """
+    try:
+        import sounddevice as sd
+    except OSError as exc:
+        return f"the audio library PortAudio is missing ({exc}); run `make setup`"
+    try:
+        sd._terminate()  # noqa: SLF001 - the refresh python-sounddevice documents (issue #125)
+        sd._initialize()  # noqa: SLF001
+    except sd.PortAudioError as exc:
+        return f"the audio system cannot start ({exc})"
+    checks = (("microphone", input_device, sd.check_input_settings),
+              ("speaker", output_device, sd.check_output_settings))
+    for kind, device, check in checks:
+        try:
+            check(device=device, channels=1, dtype="float32", samplerate=rate)
+        except (sd.PortAudioError, ValueError) as exc:
+            return f"no usable {kind} ({exc})"
+    return None
+
+
 def speaker_or_none(device: Any = None) -> Callable[[Any], None] | None:
     """A function that plays a Speech on `device` (default output), or None when
     there is no output device to play to."""

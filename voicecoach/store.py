@@ -192,9 +192,9 @@ def _open_index(path: Path, *, timeout_s: float = 30.0) -> sqlite3.Connection:
             db.execute("PRAGMA synchronous=NORMAL")
             _create_schema(db)
             return db
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             db.close()
-            busy = "locked" in str(exc) or "busy" in str(exc)
+            busy = isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
             if not busy or time.monotonic() > deadline:
                 raise
             time.sleep(random.uniform(0.02, 0.1))
@@ -216,7 +216,8 @@ def _create_schema(db: sqlite3.Connection) -> None:
                 db.execute(f"ALTER TABLE sessions ADD COLUMN {name} {kind}")
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # SQLite may have rolled back already
+            db.execute("ROLLBACK")
         raise
 
 
