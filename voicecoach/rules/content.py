@@ -23,6 +23,8 @@ from voicecoach.types import CheckResult
 
 MAX_EMBEDDED_CLAUSES = 40  # a spoken reply has a handful; a pasted essay is judged on patterns beyond this
 DISCLAIMER_REACH = 6  # tokens after "I'm not saying" that it still covers ("...you're wrong at all")
+HEDGE_REACH = 8  # tokens after "hopefully" / "I can't promise" that it still covers
+CONDITION_REACH = 20  # tokens before "...quicker if we keep it civil" that the condition still covers
 OWNERSHIP_REACH = 12  # tokens either side of an apology within which a colleague's error counts as owned
 GENERIC_STEMS = frozenset({"problem", "issue", "help", "today", "time", "want", "need", "call", "said", "tell", "know",
                            "look", "going", "come", "make", "take", "sure", "just", "right", "thank", "please",
@@ -218,17 +220,24 @@ def open_question(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     v = view(turn)
     if v is None:
         return _silent("open-question")
-    facts = {m.first_token for m in v.reply.find(lx.FACT_QUESTION, negatable=False)}
+    reply = v.reply
+    facts = {m.first_token for m in reply.find(lx.FACT_QUESTION, negatable=False)}
     names = set(tokens_of(turn.context.customer_name or ""))
-    for match in v.reply.find(lx.OPEN_QUESTION, negatable=False):
+    # A request for the story ("can you tell me...") or an inverted wh-question ("what did
+    # the engineer say") is a question even mid-sentence in unpunctuated speech, unless
+    # negated ("no need to tell me") or embedded ("I understand why you are...").
+    standalone = {m.first_token for m in reply.find(lx.STORY_REQUEST) + reply.find(lx.INVERTED_QUESTION, window=6)}
+    for match in reply.find(lx.OPEN_QUESTION, negatable=False):
         clause = next((c for c in v.clauses if c[0] <= match.first_token <= c[1]), None)
         if clause is None or match.first_token in facts:
             continue
-        lead = v.reply.tokens[clause[0] : match.first_token]
-        # a question word inside a statement ("I can see how stressful...") is not a question
-        if any(t not in lx.DISCOURSE and t not in names for t in lead):
+        lead = reply.tokens[clause[0] : match.first_token]
+        if lead and lead[-1] in lx.EMBEDDING_VERBS:
             continue
-        return _found("open-question", v.reply.widen(match), f"Good open question: {_quote(match)}.")
+        # a question word inside a statement ("I can see how stressful...") is not a question
+        if match.first_token not in standalone and any(t not in lx.DISCOURSE and t not in names for t in lead):
+            continue
+        return _found("open-question", reply.widen(match), f"Good open question: {_quote(match)}.")
     return _missing("open-question", "You asked no open question: ask what happened or how it affected them "
                                      "before proposing a fix.")
 
@@ -354,15 +363,33 @@ def reassure(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     v = view(turn)
     if v is None:
         return _silent("reassure")
-    hits = v.reply.find(lx.REASSURE)
+    hits = _promises(v.reply)
     if hits:
         return _found("reassure", v.reply.widen(hits[0]), f"You reassured the customer: {_quote(hits[0])}.")
     match, score = v.paraphrase("reassure", t["similarity"])
-    if match is not None:
+    if match is not None and not _hedged(v.reply, match):
         return _found("reassure", v.reply.widen(match), f"You reassured the customer: {_quote(match)}.", value=round(score, 3),
                       threshold=t["similarity"])
     return _missing("reassure", "You did not reassure the customer that this will be sorted; promise what you can deliver.",
                     value=round(score, 3), threshold=t["similarity"])
+
+
+def _promises(reply: Reply) -> list[Match]:
+    """Reassurance phrases that no hedge or condition takes back."""
+    hits = reply.find(lx.REASSURE) + reply.find(lx.REASSURE_NEGATIVE_FORM, negatable=False)
+    return sorted((h for h in hits if not _hedged(reply, h)), key=lambda m: m.first_token)
+
+
+def _hedged(reply: Reply, hit: Match) -> bool:
+    """A promise under a hedge just before it ("I can't promise it won't happen again",
+    "hopefully it will"), or near help made conditional on the customer's manner
+    ("we'll get there quicker if we keep it about the order")."""
+    for c in reply.find(lx.REASSURE_CONDITION, negatable=False):
+        if c.first_token - CONDITION_REACH <= hit.first_token <= c.last_token + HEDGE_REACH:
+            return True
+    return any(h.first_token <= hit.last_token and hit.first_token - h.last_token <= HEDGE_REACH
+               and not any(h.last_token < i <= hit.first_token for i in reply.punctuation)
+               for h in reply.find(lx.REASSURE_HEDGE, negatable=False))
 
 
 # --------------------------------------------------------------------------- Accept
@@ -503,7 +530,10 @@ def positive_language(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     negatives = v.reply.find(lx.NEGATIVE_FRAMING, negatable=False)
     if not negatives:
         return _clean("positive-language", "Your wording stayed positive.")
-    counters = v.reply.find(lx.POSITIVE_COUNTER)
+    # An offer counters the limit; handing the call to a manager does not.
+    handed_off = {i for m in v.reply.find(lx.ESCALATION) for i in range(m.first_token, m.last_token + 1)}
+    counters = [m for m in v.reply.find(lx.POSITIVE_COUNTER)
+                if not handed_off & set(range(m.first_token, m.last_token + 1))]
     if counters:
         return _found("positive-language", v.reply.widen(counters[0]), f"You turned a limit into an offer: {_quote(counters[0])}.",
                       value=len(negatives))

@@ -101,18 +101,15 @@ REASSURE = compile_all([
     r"(?:we|i) (?:will|are going to|am going to|shall|can|will definitely|will absolutely|will certainly) (?:\w+ ){0,2}(?:sort|fix|resolve|solve|get (?:this|it|that|you|everything|things)|take care|put (?:this|it|things|that) right|make (?:this|it|things|that) right|figure|work (?:this|it|that) out|handle|look after|get to the bottom|sort you out|get you sorted|see this through|make it up)",
     r"i (?:will|am going to|shall) (?:\w+ ){0,1}(?:make sure|ensure|personally|see to it|see that|follow (?:this|it|that) (?:up|through)|stay on (?:this|it|top of (?:this|it)) until|own this|take ownership|not let|not rest)",
     r"you will (?:have|get|see|receive) (?:it|them|this|that|your \w+|the \w+|a \w+|an \w+|power|everything|confirmation|written|the money|the refund|a refund|(?:\w+ ){1,3}back) (?:\w+ ){0,4}(?:by|within|before|tomorrow|today|tonight|on|in|first thing|straight away|this)",
-    r"(?:you|so you) (?:will not|do not|won't|don't|will never) (?:have|need|pay|lose|leave|be (?:charged|left|out of pocket|starting)|be starting|miss|go without)",
     r"(?:we|i) will (?:\w+ ){0,1}(?:have|get) (?:\w+ ){0,3}(?:running|working|fixed|sorted|back|done|there|resolved|cleared|restored|reconnected|replaced|delivered|with you)",
-    r"(?:will|is going to|should) (?:be )?(?:\w+ ){0,3}(?:by (?:the end of )?(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|noon|\w+ ?(?:am|pm))|within (?:the next )?(?:\w+ ){0,2}(?:hours?|days?|minutes?)|straight away|immediately|first thing)",
+    r"(?:will|is going to|should) (?!(?:call|ring|phone|email|text|contact|update|get back|be in touch|let you know)\b)(?:be )?(?:\w+ ){0,3}(?:by (?:the end of )?(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|noon|\w+ ?(?:am|pm))|within (?:the next )?(?:\w+ ){0,2}(?:hours?|days?|minutes?)|straight away|immediately|first thing)",
     r"i am (?:fully |absolutely |totally |really )?committed to (?:getting|sorting|fixing|resolving|putting|making|helping|finding|tracking)",
     r"let us get (?:that|this|it|you) (?:\w+ )?(?:put right|sorted|fixed|resolved|back)",
-    r"you are not (?:on your own|alone)",
     r"(?:is|are) (?:locked in|guaranteed|on (?:its|their) way|confirmed|secured)",
     r"you (?:can|will be able to) (?:count|rely) on",
     r"(?:will|is going to|are going to) (?:\w+ )?(?:stop|be with you|arrive|reach you|be there|go out|be fixed|be sorted|be back|be cleared|be removed|be gone|be refunded|be credited|come off|be on (?:its|their) way|be in your)",
-    r"(?:you|so you) (?:will not|will never) (?:hear|get|receive|run|be|have|need|see|lose)",
     r"(?:this|it|that) (?:one )?(?:stays|is staying) with me",
-    r"(?:is|it is) on (?:its|their) way",
+    r"(?:is|it is) on (?:its|their|it is) way",
     r"rest assured",
     r"i (?:promise|guarantee)",
     r"you have my (?:word|promise|guarantee)",
@@ -120,18 +117,55 @@ REASSURE = compile_all([
     r"leave (?:it|this|that) (?:with|to) me",
     r"i (?:have )?got (?:this|you|it from here)",
     r"consider it (?:done|sorted)",
-    r"(?:we|i) will not let (?:this|that|it|you)",
-    r"you will not (?:have to|need to) (?:\w+ ){0,3}(?:again|chase|call back|worry|wait)",
-    r"you (?:do not|will not) need to worry",
-    r"(?:this|it|that) (?:will|is going to|shall) (?:\w+ )?(?:not|never) happen again",
     r"(?:this|it|that|everything|your \w+) (?:will|is going to|shall) (?:be|get) (?:\w+ )?(?:sorted|fixed|resolved|done|taken care of|put right|made right|with you|delivered|back)",
     r"(?:we will|i will|we are going to|i am going to) (?:\w+ )?(?:get|have) (?:this|it|that|you|your \w+) (?:\w+ )?(?:sorted|fixed|resolved|done|back|working|delivered|replaced|refunded)",
     r"by the end of (?:the day|today|this call|the call)",
     r"(?:we|i) (?:will|can) (?:absolutely|definitely|certainly) (?:\w+ )?(?:help|do that|sort|fix|get)",
     r"(?:this|it) (?:is|will be) (?:my|our) (?:top )?priority",
     r"i am (?:not going anywhere|on it)",
-    r"we (?:will|are going to) get there(?! (?:quicker|faster|sooner))",
+    r"we (?:will|are going to) get there(?! (?:\w+ ){0,2}(?:quicker|quickest|faster|fastest|sooner|better))",
+    r"(?:i|we) will (?:make certain|see to it|see that)",
+    r"(?:that is|it is|this is) a promise|i give you my word",
+    r"(?:whatever happens|come what may)",
+    r"consider (?:it|that|this|the \w+) (?:done|sorted|handled|dealt with)",
+    r"(?:we|i) will (?:\w+ )?get to the (?:root|bottom)",
+    r"(?:we|i) will (?:\w+ )?(?:find|work out) (?:a|the) (?:way|plan|solution|fix|answer)",
+    r"(?:is|are) coming off",
+    r"(?:the \w+|it|that) is (?:all )?yours",
+    r"(?:this|it) is (?:mine|on me) from (?:here|now|start)",
+    r"(?:you|she|he|they|it|everything|your \w+|the \w+) (?:will|is going to|are going to) (?:have|get|be) (?:\w+ ){0,3}in time",
+    r"you will be (?:back )?(?:in|at|home|there|online|connected|up and running|on your way) (?:\w+ ){0,3}(?:for|by|before|in time|tonight|today|tomorrow)",
+    r"(?:i|we) (?:will|am going to|are going to) (?:\w+ ){1,12}before (?:you|we) (?:leave|go|finish|hang up|end)",
+    r"(?:you are|you will be) (?:fully |completely )?covered",
     r"(?:one way or another|no matter what)",
+])
+
+# Promises worded with a negation ("you won't have to chase it"): matched as they are,
+# then dropped only when a negation or hedge comes before them ("I can't promise you won't...").
+REASSURE_NEGATIVE_FORM = compile_all([
+    r"(?:you|so you) (?:will not|will never|are not going to) (?:need|pay|lose|leave|go (?:home|away)|be (?:charged|left|out of pocket|starting|running|without|on your own|chasing|waiting)|miss|go without|run short|hear)",
+    r"(?:you|so you) do not (?:lose|pay|miss|go without|run short|have to pay|need to pay)",
+    r"you will not (?:\w+ ){0,2}without",
+    r"you are not (?:on your own|alone)",
+    r"(?:we|i) (?:will not|am not going to|are not going to) let (?:this|that|it|you)",
+    r"you (?:will not|do not) (?:have|need) to (?:\w+ ){0,3}(?:again|chase|call back|worry|wait|come back|repeat)",
+    r"(?:do not|no need to) worry",
+    r"(?:this|it|that) (?:will|is going to|shall) (?:\w+ )?(?:not|never) happen again",
+    r"(?:this|it|that|the \w+) (?:will not|is not going to|will never) (?:happen|trigger|recur|come back|affect|go on|show)",
+    r"(?:nobody|no one) (?:is|will) (?:going to )?(?:be )?(?:coming|come|sending|send|taking|take|repossess\w*|cutting|cut|chase|chasing|ask|asking|charge|charging)",
+])
+# A promise under a hedge ("I'd love to tell you it'll be sorted, but...", "hopefully it
+# will") or made conditional on the customer's tone ("we'll get there quicker if...").
+REASSURE_HEDGE = compile_all([
+    r"(?:i would|i'd) (?:love|like) to (?:tell|say|promise)",
+    r"i wish i could",
+    r"(?:hopefully|i hope|maybe|perhaps|might|possibly|with any luck|fingers crossed)",
+    r"(?:can not|could not|will not|do not|not) (?:\w+ ){0,2}(?:promise|guarantee|say|tell|know|sure|certain)",
+    r"no (?:guarantee|promise|way of)",
+])
+REASSURE_CONDITION = compile_all([
+    r"(?:if|as long as|provided) (?:we|you) (?:\w+ )?(?:keep|stick|leave|focus|stop|calm|look|talk)",
+    r"(?:quicker|quickest|faster|fastest|sooner|better|further) (?:\w+ ){0,4}(?:if|than)",
 ])
 
 # Stems: "arrang" matches arrange/arranging/arranged.
@@ -188,6 +222,21 @@ FACT_QUESTION = compile_all([
     r"what (?:size|colour|color|time|date|day|number|model|year|type|make|version|postcode|address)",
     r"how (?:much|many|old|long ago)",
 ])
+# Subject-auxiliary inversion marks a real question even in unpunctuated ASR after a
+# statement: "...four calls um what would a fair outcome be", "how did you find out".
+INVERTED_QUESTION = compile_all([
+    r"(?:what|how|why|when|where) (?:do|did|does|would|could|can|will|have|has|had|was|were|is|are|should|might) (?!(?:i|we)\b)(?:you|your|the|a|an|that|this|they|he|she|it|things|everything|feel|make|help|look|happen|put|be)\b",
+])
+# "Tell me more", "walk me through": a request for the story wherever it sits in the reply.
+STORY_REQUEST = compile_all([
+    r"(?:could|can|would|will) you (?:\w+ )?(?:tell|walk|talk|explain|describe|share|fill) (?:me|us)",
+    r"tell me (?:more|a bit|a little|exactly|everything)",
+    r"(?:help me understand|talk me through|walk me through|take me through)",
+])
+# "I understand why you're upset", "I can see how stressful": a wh-word after these is
+# part of a statement.
+EMBEDDING_VERBS = frozenset("understand see know imagine wonder appreciate realise realize hear get gather "
+                            "explain sure idea".split())
 DISCOURSE = frozenset("""so and okay ok now right well then also just mr mrs ms miss sir madam first firstly great thanks
 thank you sure alright all yes yeah but and could can i to help me understand""".split())
 CLOSED_START = ("is ", "are ", "do ", "did ", "does ", "can ", "could i", "would that", "will that", "have you",
@@ -420,10 +469,17 @@ DEFLECT = compile_all([
     r"(?<!you )not (?:us|me|ours|mine)", r"not (?:our|my) (?:fault|doing|problem)",
 ])
 
+# After "I can't" / "I won't": idioms and promises, not limits.
+NOT_A_LIMIT = (r"(?:thank|imagine|stress|apologi[sz]e|wait|believe|blame|tell you how|say (?:enough|how)|"
+               r"see (?:any|why|a) reason|let (?:this|that|it) happen|let (?:you|this|that|it) (?:down|leave|go|slip|drag|happen))")
 NEGATIVE_FRAMING = compile_all([
-    r"(?:i|we) (?:can not|am not able to|are not able to|am unable to|are unable to|am not allowed to|are not allowed to|will not|do not|did not|are not|am not|could not|would not|never) (?:\w+ ){0,2}(?:do|help|give|offer|refund|change|allow|make|promise|send|provide|authori[sz]e|accept|process|guarantee|waive|let|issue|cancel|deliver|replace|exchange|fix|sort|credit|extend|discount|say|tell|know|have|handle|deal|see|find|look)",
-    r"(?:that|this|it) is (?:\w+ )?(?:not possible|impossible|against (?:our |the |company )?(?:policy|rules|procedure)|not (?:something|what) (?:i|we) (?:can|do|offer)|not allowed|not permitted|out of (?:my|our) hands)",
-    r"(?:there is|there was) nothing (?:else )?(?:i|we|more i|more we|anyone) (?:can|could)",
+    rf"(?:i|we) (?:can not|am not able to|are not able to|am unable to|are unable to|am not allowed to|are not allowed to|will not|do not|did not|are not|am not|could not|would not|never) (?!{NOT_A_LIMIT})(?:\w+ ){{0,2}}(?!{NOT_A_LIMIT})(?:do|help|give|offer|refund|change|allow|make|promise|send|provide|authori[sz]e|accept|process|guarantee|waive|let|issue|cancel|deliver|replace|exchange|fix|sort|credit|extend|discount|say|tell|know|have|handle|deal|see|find|look)",
+    r"(?:that|this|it) is (?:\w+ )?(?:not possible|impossible|against (?:our |the |company )?(?:policy|rules|procedure)|not (?:something|what) (?:i|we) (?:can|do|offer|am able|are able|am allowed|are allowed|provide)|not allowed|not permitted|out of (?:my|our) hands)",
+    r"(?:there is|there was) (?:\w+ )?nothing (?:else |more )?(?:i|we|more i|more we|anyone) (?:can|could)",
+    # "nothing I can do about...", "not much I can do", "not sure there's anything I can do"
+    r"(?:nothing|not much|not a lot|not (?:\w+ ){1,3}(?:anything|much|a lot)) (?:else |more )?(?:i|we|anyone) (?:can|could) (?:do|offer|change)",
+    r"(?:i|we) (?:am|are) not (?:in a position|authori[sz]ed|permitted) to",
+    r"(?:there is|there are|we have|we have got) no (?:other |more |spare )?\w+ (?:here|left|available|in stock)",
     r"(?:you will|you would|you are going to) (?:have|need) to",
     r"you (?:have|need) to (?:call|contact|go|wait|fill|send|speak|ring|email|write|visit|come|bring|talk|pay|accept|understand)",
     r"(?:unfortunately|sadly|i am afraid) (?:\w+ ){0,3}(?:not|nothing|no|can not|unable|impossible)",
@@ -433,22 +489,22 @@ NEGATIVE_FRAMING = compile_all([
     r"(?:i|we) (?:do not|can not) (?:do|offer|give) (?:that|refunds|discounts|exceptions|freebies|anything)",
     r"(?:there is|that is) no (?:way|chance|point)",
     r"not my (?:department|problem|area|job|responsibility|call)",
-    r"(?:i|we) (?:can not|am not able to|are not able to|am unable to|are unable to|am not allowed to|are not allowed to|will not be able to) (?!imagine|wait|thank|stress|apologi[sz]e|believe)(?:just )?\w+",
-    r"you (?:will not|can not|are not going to|will never) (?:get|be getting|receive|have|be able)",
+    rf"(?:i|we) (?:can not|am not able to|are not able to|am unable to|are unable to|am not allowed to|are not allowed to|will not be able to) (?!{NOT_A_LIMIT})(?:just )?\w+",
+    r"you (?:will not|can not|are not going to|will never) (?:get|be getting|receive|have(?! to)|be able)",
     r"not up to me",
     r"(?:that is|it is) what the (?:system|policy|rules) (?:allows?|says)",
     r"(?:take it up|you will have to take it up) with",
 ])
 POSITIVE_COUNTER = compile_all([
     r"what (?:i|we) (?:can|could|will|am able to|are able to|would be happy to) (?:do|offer|arrange)",
-    r"(?:however|but|instead|though|what i can|the good news) (?:\w+ ){0,3}(?:i|we) (?:can|will|could|am able|are able|would be happy|have)",
+    r"(?:however|but|instead|though|what i can|the good news) (?:\w+ ){0,4}(?:i|we) (?:can|will|could|am able|are able|would be happy|have)(?! not)",
     r"the (?:best|quickest|fastest|easiest|simplest) (?:way|option|thing|route)",
     r"(?:i can|i will|we can|i could) (?:\w+ ){0,4}instead",
     r"instead (?:i|we) (?:can|will|could)",
     r"here is what (?:i|we) (?:can|will)",
     r"the good news is",
     r"i (?:would be|am) (?:happy|glad|pleased) to",
-    r"(?:i|we) can (?:offer|arrange|set up|give you|get you|send|book|help)",
+    r"(?<!nothing )(?<!nothing else )(?<!nothing more )(?<!anything )(?:i|we) can (?:offer|arrange|set up|give you|get you|send|book|help)",
     r"(?:let me|i will) (?:\w+ ){0,2}(?:check|find|see|look|get|arrange|book|send|sort)",
 ])
 
@@ -509,7 +565,20 @@ RESOLUTION_QUESTION = compile_all([
     r"(?:tell me|let me know) what (?:would|you) (?:\w+ ){0,3}(?:right|happy|satisf|need|want|expect|fair)",
     r"what (?:matters|is important) (?:\w+ ){0,2}(?:to you|for you|most)",
     r"where (?:would|do) you (?:like|want) (?:us|me|this) to",
-    r"what (?:would|might|could) (?:\w+ ){0,3}(?:feel|seem|be) (?:\w+ )?(?:fair|right|reasonable|acceptable|good)",
+    r"what (?:would|might|could) (?:\w+ ){0,3}(?:feel|seem|be) (?:\w+ ){0,2}(?:fair|right|reasonable|acceptable|good)",
+    r"what (?:a |an |the )?(?:\w+ ){0,2}(?:outcome|result|resolution|solution|fix) (?:would|could|might) (?:look|be|feel|mean)",
+    r"what (?:\w+ ){0,5}(?:would|could|might) make (?:this|it|things|that|you) (?:feel |seem )?(?:\w+ )?(?:resolved|right|better|sorted|fair|happy|satisfied|worth)",
+    r"what (?:would|could|might) make (?:the|a|any) (?:\w+ )?difference (?:for|to) you",
+    # Checking that the offer lands: "would that work for you", "does that sound fair".
+    r"(?:would|will|does|do|could|might) (?:that|this|those|these|either|both|one|any|it) (?:\w+ ){0,2}(?:work|suit|sound|feel|seem|help|do) (?:for you|you|okay|ok|alright|all right|fair|reasonable|right|good|better|acceptable|like)",
+    r"(?:would|will) (?:that|this|those|these|either|both|any|it) (?:\w+ ){0,2}be (?:okay|ok|alright|all right|acceptable|enough|fair|good|better|suitable|helpful) (?:for|with|to) you",
+    r"how (?:does|do|would) (?:that|this|those|these|it) (?:\w+ )?(?:sound|feel|seem)",
+    r"how do you feel about (?:that|this|those|these|the \w+)",
+    r"(?:would|are|will) you (?:be )?(?:happy|okay|ok|alright|all right|comfortable|content|satisfied|fine) (?:with|going with|if)",
+    r"is (?:that|this) (?:something|an \w+|a \w+|the kind of thing) (?:you|that you) (?:would|could|are|can|might) (?:be )?(?:happy|okay|ok|comfortable|like|want|accept|live|go)",
+    r"is (?:that|this) (?:okay|ok|alright|all right|acceptable|fair|enough) (?:for|with|to) you",
+    r"(?:is there |was there )?anything (?:else|more) (?:i|we) (?:can|could|might) (?:do|help|sort|look)",
+    r"anything (?:else|more) (?:you need|that you need|you would like|i can|we can)",
 ])
 
 ALTERNATIVES = compile_all([
