@@ -57,6 +57,35 @@ def test_session_json_holds_every_turn_in_full(store, transcriber, baseline, tmp
     assert saved["summary"]["practice_next"]
 
 
+class HangsUp:
+    """Replies from files; the trainee hangs up during reply number `at`."""
+
+    def __init__(self, files, at):
+        self.inner, self.at = FileReplies(files), at
+
+    def capture(self, customer, *, turn_index):
+        from dataclasses import replace
+
+        reply = self.inner.capture(customer, turn_index=turn_index)
+        return replace(reply, hung_up=turn_index == self.at)
+
+
+@pytest.mark.parametrize("files, at, outcome", [
+    (["demo_good_1.wav", "demo_good_2.wav", "demo_good_3.wav"], 1, "stopped"),
+    (["demo_poor_1.wav", "demo_poor_2.wav"], 0, "stopped"),  # a lost customer is not blamed on cut-off words
+    ([f"demo_good_{i}.wav" for i in (1, 2, 3, 4)], 3, "resolved"),  # the resolving reply still counts
+], ids=["mid-call", "poor-first", "last-reply"])
+def test_a_hang_up_keeps_the_reply_so_far_and_ends_the_call(store, transcriber, baseline, tmp_path, files, at, outcome):
+    events = []
+    session = run_session(EDDIE, trainee="hang", source=HangsUp([FIXTURES / f for f in files], at), store=store,
+                          transcriber=transcriber, baseline=baseline, cache_dir=tmp_path / "cache",
+                          on_event=lambda kind, data: events.append((kind, data)))
+    kept = store.load(session["id"])
+    assert len(kept["turns"]) == at + 1 and kept["outcome"] == outcome, [t["outcome"] for t in kept["turns"]]
+    assert kept["turns"][-1]["transcript"] and kept["summary"]
+    assert not any(kind == "customer" and data.get("final") for kind, data in events)  # no closing line
+
+
 def test_disk_full_while_saving_is_a_clear_error_and_leaves_no_partial_file(store, transcriber, baseline, tmp_path,
                                                                             monkeypatch):
     import soundfile

@@ -440,6 +440,7 @@ def _cmd_kiosk(args: argparse.Namespace) -> int:
 
     if args.set_pin:
         return _set_pin(_config_file())
+    kiosk.limit_malloc_arenas()  # before the model-loading thread below gets an arena of its own
     if args.idle is not None and args.idle <= 0:
         raise VoiceCoachError("--idle must be a positive number of seconds")
     settings = load_settings(station_name=args.station, kiosk_idle_s=args.idle, kiosk_key=args.key)

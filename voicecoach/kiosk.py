@@ -200,8 +200,9 @@ def _glibc() -> Any:
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name or "libc.so.6")
-        libc.malloc_trim, libc.mallopt  # noqa: B018 - glibc only
-    except (OSError, AttributeError):
+        libc.malloc_trim.argtypes, libc.malloc_trim.restype = [ctypes.c_size_t], ctypes.c_int
+        libc.mallopt.argtypes, libc.mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    except (OSError, AttributeError):  # not glibc
         return None
     return libc
 
@@ -241,8 +242,8 @@ class GatedReplies:
         self.notify = notify
         self.pause_between_turns = pause_between_turns
         self.hang_up = hang_up or threading.Event()
-        if hasattr(inner, "stop"):
-            inner.stop = self.hang_up  # a live capture ends at once, keeping what was said
+        if hasattr(inner, "stop_event"):
+            inner.stop_event = self.hang_up  # a live capture ends at once, keeping what was said
 
     def capture(self, customer: Any, *, turn_index: int) -> Any:
         if turn_index > 0 and self.pause_between_turns:
@@ -437,6 +438,7 @@ class CallScreen(KioskScreen):
         self.line: str = ""
         self.turn = -1
         self.waiting = False
+        self.ending = False  # the trainee hung up: later events only add feedback
         # The call's worker may report before this screen has mounted its widgets;
         # those events are kept and shown once it has.
         self._early: list[tuple[str, dict[str, Any]]] | None = []
@@ -458,9 +460,11 @@ class CallScreen(KioskScreen):
             self.app.next_turn()  # type: ignore[attr-defined]
 
     def action_hang_up(self) -> None:
+        self.app.hang_up()  # type: ignore[attr-defined]
+        self.ending = True
+        self.waiting = False
         self.query_one("#who", Static).update("Ending the call…")
         self.query_one("#cue", Static).update("")
-        self.app.hang_up()  # type: ignore[attr-defined]
 
     def on_mount(self) -> None:
         early, self._early = self._early or [], None
@@ -481,6 +485,9 @@ class CallScreen(KioskScreen):
                 who.update(f"{name} (closing)")
                 self.query_one("#caption", Static).update(f"“{self.line}”")
                 cue.update("")
+        elif self.ending:
+            if kind == "turn":
+                self.query_one("#feedback", Static).update(feedback_text(data["record"]))
         elif kind == "waiting":
             self.waiting = True
             cue.update(f"Press {app.key_label} to hear {name}'s next line (Esc: end the call).")
@@ -744,7 +751,8 @@ class KioskApp(App):
         """Seconds before another trainer PIN may be tried (0: now)."""
         if self.pin_failures < MAX_PIN_TRIES:
             return 0.0
-        wait_s = min(PIN_LOCKOUT_MAX_S, PIN_LOCKOUT_S * 2 ** (self.pin_failures - MAX_PIN_TRIES))
+        doublings = min(self.pin_failures - MAX_PIN_TRIES, 16)  # bounded: no float overflow
+        wait_s = min(PIN_LOCKOUT_MAX_S, PIN_LOCKOUT_S * 2**doublings)
         return max(0.0, self._pin_failed_at + wait_s - self.pin_clock())
 
     # -- state
@@ -811,6 +819,7 @@ class KioskApp(App):
     def reset(self) -> None:
         """Back to a fresh welcome screen: any call is cancelled, the trainee forgotten."""
         self._cancel.set()
+        self._hang_up.set()  # a capture under way stops now, freeing the devices
         self._gate.set()
         self._busy = False
         self._clear_trainee()
@@ -823,6 +832,7 @@ class KioskApp(App):
         """Show an error and make the station usable again (its own timer resets to welcome)."""
         log.error("shown to the trainee: %s", message)
         self._cancel.set()
+        self._hang_up.set()
         self._gate.set()
         self._busy = False
         self._clear_trainee()
@@ -881,7 +891,7 @@ class KioskApp(App):
             if cancel.is_set():
                 return  # the trainee left (Esc) or the station was reset: nothing is kept
             baseline = turn.measure_baseline(reading, transcriber=self.get_transcriber())
-            if not anonymous:
+            if not anonymous and not cancel.is_set():
                 with self.open_store() as store:
                     store.save_baseline(trainee or "", baseline)
         except Exception as exc:  # noqa: BLE001 - shown, logged, station reset
@@ -1011,11 +1021,14 @@ def live_app(settings: Any, *, input_device: Any = None, output_device: Any = No
                                 talk_over=persona.on_interruption == "talk_over", on_level=on_level, options=options)
 
     def reading(on_level: Callable[[float], None]) -> Recording:
-        return live.LiveReplies(input_device=input_device, output_device=output_device, on_level=on_level,
-                                options=options).record(max_s=CALIBRATION_MAX_S)
+        source = live.LiveReplies(input_device=input_device, output_device=output_device, on_level=on_level,
+                                  options=options)
+        source.stop_event = app._cancel  # this calibration's: Esc or a reset ends the reading
+        return source.record(max_s=CALIBRATION_MAX_S)
 
     def devices() -> str | None:
         return live.device_problem(input_device, output_device, rate=options.capture_rate)
 
-    return KioskApp(settings=settings, make_source=replies, record_reading=reading, transcriber=get,
-                    check_devices=devices)
+    app = KioskApp(settings=settings, make_source=replies, record_reading=reading, transcriber=get,
+                   check_devices=devices)
+    return app

@@ -55,6 +55,18 @@ def output_devices() -> list[dict[str, Any]]:
         return []
 
 
+# Captures running in this process. Restarting PortAudio (device_problem) while
+# one runs would pull its streams from under it.
+_running = 0
+_running_lock = threading.Lock()
+
+
+def _started(change: int) -> None:
+    global _running
+    with _running_lock:
+        _running += change
+
+
 def device_problem(input_device: Any = None, output_device: Any = None, *, rate: int = LiveOptions.capture_rate) -> str | None:
     """Why a call could not start on these devices right now (None: it can).
 
@@ -66,11 +78,15 @@ def device_problem(input_device: Any = None, output_device: Any = None, *, rate:
         import sounddevice as sd
     except OSError as exc:
         return f"the audio library PortAudio is missing ({exc}); run `make setup`"
-    try:
-        sd._terminate()  # noqa: SLF001 - the refresh python-sounddevice documents (issue #125)
-        sd._initialize()  # noqa: SLF001
-    except sd.PortAudioError as exc:
-        return f"the audio system cannot start ({exc})"
+    with _running_lock:
+        if _running:
+            return None  # a capture is still closing; the devices it holds are there
+        try:
+            if sd._initialized:  # noqa: SLF001 - the refresh python-sounddevice documents (issue #125)
+                sd._terminate()  # noqa: SLF001
+            sd._initialize()  # noqa: SLF001
+        except sd.PortAudioError as exc:
+            return f"the audio system cannot start ({exc})"
     checks = (("microphone", input_device, sd.check_input_settings),
               ("speaker", output_device, sd.check_output_settings))
     for kind, device, check in checks:
@@ -116,8 +132,9 @@ class LiveReplies:
         on_level: called with the input level in dBFS about 10 times a second.
 
     Attributes:
-        stop: when this event is set (the trainee hung up), the customer falls silent
-            and the capture ends at once, returning the reply so far.
+        stop_event: when this event is set (the trainee hung up, the station was
+            reset), the customer falls silent and the capture ends at once, returning
+            the reply so far.
     """
 
     def __init__(self, *, input_device: Any = None, output_device: Any = None, options: LiveOptions | None = None,
@@ -129,7 +146,7 @@ class LiveReplies:
         self.transcriber = transcriber
         self.talk_over = talk_over
         self.on_level = on_level
-        self.stop: threading.Event | None = None
+        self.stop_event: threading.Event | None = None
         self.timings: dict[str, float] = {}
 
     def capture(self, customer: Any, *, turn_index: int) -> Any:
@@ -184,6 +201,8 @@ class LiveReplies:
         # duplex stream delivers a fraction of its blocks. Both streams stamp blocks on
         # the same PortAudio clock, so DAC and ADC times still line up. "high" latency
         # because the plugin stalls at low latency; the timestamps account for it.
+        _started(+1)  # until the streams are closed, whatever happens
+        in_stream = None
         try:
             block = int(opts.block_s * rate)
             in_stream = sd.InputStream(samplerate=rate, blocksize=block, channels=1, dtype="float32",
@@ -191,6 +210,9 @@ class LiveReplies:
             out_stream = sd.OutputStream(samplerate=rate, blocksize=block, channels=1, dtype="float32",
                                          device=self.output_device, callback=on_output, latency="high")
         except (sd.PortAudioError, ValueError) as exc:
+            if in_stream is not None:
+                in_stream.close()
+            _started(-1)
             raise DeviceError(f"no usable microphone/speaker ({exc}); plug one in or pick devices with "
                               "--input-device/--output-device (see `voicecoach doctor`)") from None
         captured: list[np.ndarray] = []
@@ -200,59 +222,73 @@ class LiveReplies:
         limit_s = max_s or opts.max_reply_s
         interrupted = False
         error = None
-        pending = _Incremental(self.transcriber) if self.transcriber is not None else None
         hung_up = False
         last_check = 0.0
-        with in_stream, out_stream:
-            self.timings = {"playback_started": time.perf_counter()}
-            last_block = time.monotonic()
-            while True:
-                if self.stop is not None and self.stop.is_set():
-                    shared["stop"] = hung_up = True
-                    break
-                try:
-                    block, adc_t = blocks.get(timeout=0.1)
-                except queue.Empty:
-                    if time.monotonic() - last_block > 2.0:
-                        error = "the microphone stopped sending audio (unplugged?); the reply so far is kept"
-                        break
-                    continue
+        pending = _Incremental(self.transcriber) if self.transcriber is not None else None
+        try:
+            with in_stream, out_stream:
+                self.timings = {"playback_started": time.perf_counter()}
                 last_block = time.monotonic()
-                if first_t is None:
-                    first_t = adc_t
+                while True:
+                    if self.stop_event is not None and self.stop_event.is_set():
+                        shared["stop"] = hung_up = True
+                        break
+                    try:
+                        block, adc_t = blocks.get(timeout=0.1)
+                    except queue.Empty:
+                        if time.monotonic() - last_block > 2.0:
+                            error = "the microphone stopped sending audio (unplugged?); the reply so far is kept"
+                            break
+                        continue
+                    last_block = time.monotonic()
+                    if first_t is None:
+                        first_t = adc_t
+                    captured.append(block)
+                    stamps.append((total, adc_t))
+                    total += len(block)
+                    if self.on_level is not None and len(captured) % 5 == 0:
+                        self.on_level(10 * np.log10(max(float(np.mean(block.astype(np.float64) ** 2)), 1e-12)))
+                    now_t = adc_t + len(block) / rate
+                    elapsed = len(captured) * len(block) / rate
+                    if elapsed - last_check < opts.check_every_s:
+                        continue
+                    last_check = elapsed
+                    audio16 = _to16k(np.concatenate(captured), rate)
+                    spans = prosody.speech_spans(audio16, sample_rate=SAMPLE_RATE)
+                    voice_end_t = shared["voice_end_t"]
+                    playing = voice_end_t is None or now_t < voice_end_t
+                    if playing:
+                        talking = [s for s in spans if s.duration_s >= opts.barge_in_s]
+                        if talking and not interrupted:
+                            interrupted = True
+                            if not self.talk_over:
+                                shared["stop"] = True
+                        continue
+                    since_end = now_t - voice_end_t
+                    if pending is not None and spans:
+                        pending.update(audio16, spans)
+                    when, _where = _clock(stamps, rate)
+                    after = [s for s in spans if when(s.end_s) > voice_end_t - opts.barge_in_s]
+                    if not after:
+                        if since_end >= opts.no_reply_s:
+                            break
+                        continue
+                    quiet = now_t - when(after[-1].end_s)
+                    if quiet >= opts.end_silence_s or since_end >= limit_s:
+                        break
+        except BaseException:
+            if pending is not None:
+                pending.close()
+            raise
+        finally:
+            _started(-1)
+        if hung_up:  # blocks captured before the key but still queued belong to the reply
+            while not blocks.empty():
+                block, adc_t = blocks.get_nowait()
+                first_t = adc_t if first_t is None else first_t
                 captured.append(block)
                 stamps.append((total, adc_t))
                 total += len(block)
-                if self.on_level is not None and len(captured) % 5 == 0:
-                    self.on_level(10 * np.log10(max(float(np.mean(block.astype(np.float64) ** 2)), 1e-12)))
-                now_t = adc_t + len(block) / rate
-                elapsed = len(captured) * len(block) / rate
-                if elapsed - last_check < opts.check_every_s:
-                    continue
-                last_check = elapsed
-                audio16 = _to16k(np.concatenate(captured), rate)
-                spans = prosody.speech_spans(audio16, sample_rate=SAMPLE_RATE)
-                voice_end_t = shared["voice_end_t"]
-                playing = voice_end_t is None or now_t < voice_end_t
-                if playing:
-                    talking = [s for s in spans if s.duration_s >= opts.barge_in_s]
-                    if talking and not interrupted:
-                        interrupted = True
-                        if not self.talk_over:
-                            shared["stop"] = True
-                    continue
-                since_end = now_t - voice_end_t
-                if pending is not None and spans:
-                    pending.update(audio16, spans)
-                when, _where = _clock(stamps, rate)
-                after = [s for s in spans if when(s.end_s) > voice_end_t - opts.barge_in_s]
-                if not after:
-                    if since_end >= opts.no_reply_s:
-                        break
-                    continue
-                quiet = now_t - when(after[-1].end_s)
-                if quiet >= opts.end_silence_s or since_end >= limit_s:
-                    break
         end_detected = time.perf_counter()
         voice_end_t = shared["voice_end_t"]
         if not captured or first_t is None:

@@ -145,7 +145,11 @@ def run_session(
             if captured.error:
                 raise DeviceError(captured.error)
             if captured.hung_up:
-                break  # outcome stays "stopped"; no closing line from the customer
+                # The trainee cut their own reply short: a resolution it reached counts,
+                # a customer lost over the cut-off words does not ("stopped").
+                if dialogue.ended == "resolved":
+                    outcome = "resolved"
+                break
             if dialogue.ended:
                 outcome = dialogue.ended
                 say("customer", {"turn": turn_index + 1, "line": next_line, "state": "end", "final": True})
