@@ -42,9 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"voicecoach {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("score", help="score one reply (audio file or --text)")
+    p = sub.add_parser("score", help="score one reply (audio file or --text), or a whole call (--call)")
     p.add_argument("audio", nargs="?", type=Path, help="the reply (WAV/FLAC/OGG/MP3); time 0 = customer stopped")
     p.add_argument("--text", help="score a typed reply instead of audio (acoustic checks are null)")
+    p.add_argument("--call", type=Path, metavar="CALL.json",
+                   help="judge a whole call as a conversation: {persona, trainee?, turns: [{customer_line, reply|audio}]}")
     p.add_argument("--baseline", type=Path, help="a calm calibration reading by the same speaker")
     p.add_argument("--reply-pause", type=float, metavar="S", help="reply pause in seconds (instead of the leading silence)")
     p.add_argument("--persona", metavar="ID", help="the customer being answered (see `voicecoach personas list`)")
@@ -183,8 +185,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from voicecoach import turn
     from voicecoach.rules.thresholds import load_ruleset
 
+    if args.call is not None:
+        return _score_call(args)
     if args.audio is None and args.text is None:
-        raise VoiceCoachError("give an audio file to score, or --text \"the reply\"")
+        raise VoiceCoachError("give an audio file to score, or --text \"the reply\", or --call CALL.json")
     if args.audio is not None and args.text is not None:
         raise VoiceCoachError("give either an audio file or --text, not both")
     if args.reply_pause is not None and not -30.0 <= args.reply_pause <= 60.0:
@@ -224,6 +228,62 @@ def _cmd_score(args: argparse.Namespace) -> int:
     else:
         print(_score_text(judged))
     return 0
+
+
+def _score_call(args: argparse.Namespace) -> int:
+    from voicecoach.callfile import judge_call, load_call
+    from voicecoach.personas import get_persona
+    from voicecoach.rules.thresholds import load_ruleset
+
+    if args.audio is not None or args.text is not None:
+        raise VoiceCoachError("--call judges a whole call: give no audio file or --text with it")
+    ignored = [flag for flag, value in (("--persona", args.persona), ("--customer-line", args.customer_line),
+                                         ("--baseline", args.baseline), ("--reply-pause", args.reply_pause))
+               if value is not None]
+    if ignored:
+        raise VoiceCoachError(f"{', '.join(ignored)} cannot be used with --call: the call file says it per turn")
+    scripted = load_call(args.call)
+    get_persona(scripted.persona_id)  # an unknown id fails before any work, listing the valid ones
+    ruleset = load_ruleset(args.rules)
+    settings = _settings(args)
+
+    def transcriber() -> Any:
+        from voicecoach.transcribe import shared_transcriber
+
+        return shared_transcriber(settings)
+
+    result = judge_call(scripted, ruleset=ruleset, transcriber=transcriber, max_audio_s=settings.max_audio_s,
+                        warn=_warn)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(_call_text(result))
+    return 0
+
+
+def _call_text(result: dict[str, Any]) -> str:
+    lines = []
+    for t in result["turns"]:
+        score = "n/a" if t["score"] is None else f"{t['score']:.0f}"
+        lines.append(f"Turn {t['turn'] + 1} ({t['state']}): score {score}, customer {t['outcome']}")
+        lines.append(f"  Customer: {t['customer_line']}")
+        lines.append(f"  You: {t['transcript'] or '(no speech)'}")
+        for item in t["feedback"]:
+            lines.append(f"  - {item['text']}")
+    session = result["session"]
+    score = "n/a" if session["score"] is None else f"{session['score']:.0f}"
+    lines.append(f"Call score {score}; outcome: {session['outcome']}")
+    steps = []
+    for step, value in session["heart"].items():
+        done = f"turn {value['turn'] + 1}" if value["turn"] is not None else "not done"
+        steps.append(f"{step.replace('_', ' ')}: {done}")
+    lines.append("HEART: " + "; ".join(steps))
+    if session["feedback"]:
+        lines.append("Practise next:")
+        for i, item in enumerate(session["feedback"], 1):
+            tip = f" Try: \u201c{item['try']}\u201d" if item["try"] else ""
+            lines.append(f"  {i}. (turn {item['turn'] + 1}) {item['why']}{tip}")
+    return "\n".join(lines)
 
 
 def _context(args: argparse.Namespace, persona: Any) -> Any:

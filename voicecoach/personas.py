@@ -218,7 +218,8 @@ def turn_outcome(checks: list[CheckResult], ruleset: Any, persona: Persona | Non
     """"calms", "escalates" or "holds": how the customer takes this turn."""
     from voicecoach.rules.combined import compile_expression
 
-    values = {c.id.replace("-", "_"): c.passed for c in checks}
+    # A step done earlier in the call still counts for the customer's mood.
+    values = {c.id.replace("-", "_"): True if c.settled_turn is not None else c.passed for c in checks}
     ids = [c.id for c in checks]
     for key in ("calms", "escalates"):
         if persona is not None and key in persona.outcome:

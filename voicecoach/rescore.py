@@ -243,10 +243,25 @@ def _apply(session: dict[str, Any], records: dict[int, dict[str, Any]], rules_pa
     from voicecoach.session import summarize
     from voicecoach.store import now_iso, session_score
 
+    from voicecoach.call import Call, rejudge
+
     stamp = now_iso()
     changes = []
-    for position, record in sorted(records.items()):
-        turn = session["turns"][position]
+    try:
+        persona = get_persona(session["persona_id"])
+    except VoiceCoachError:
+        persona = None
+    rules = load_ruleset(rules_path)
+    # Turns were re-judged alone (in parallel); each is now judged in its call, in
+    # order, with the conversation as it happened (states and outcomes as stored).
+    call = Call(persona)
+    for position, turn in enumerate(session["turns"]):
+        if position not in records:
+            call.add(turn)
+            continue
+        context = call.context(turn_index=int(turn.get("index", position)), customer_line=turn.get("customer_line", ""),
+                               state_id=turn.get("state"))
+        record = rejudge(records[position], context, rules)
         old = {key: turn.get(key) for key in JUDGED_FIELDS}
         turn.setdefault("previous", []).append({"replaced_at": stamp, **old})
         turn.update(record)
@@ -254,13 +269,11 @@ def _apply(session: dict[str, Any], records: dict[int, dict[str, Any]], rules_pa
         flipped = [c["id"] for c in record["checks"] if c["id"] in before and before[c["id"]] != c["passed"]]
         changes.append({"session": session["id"], "turn": position + 1, "old_score": old.get("score"),
                         "new_score": record["score"], "checks_changed": flipped})
+        call.add(turn)
     session.setdefault("previous_scores", []).append({"replaced_at": stamp, "score": session.get("score")})
     session["score"] = session_score(session["turns"])
     session["rescored_at"] = stamp
     session["rules"] = str(rules_path) if rules_path else "bundled"
-    try:
-        persona = get_persona(session["persona_id"])
-        session["summary"] = summarize(session, load_ruleset(rules_path), persona)
-    except VoiceCoachError:
-        pass  # the turns are re-judged; the summary is derived data
+    if persona is not None:
+        session["summary"] = summarize(session, rules, persona)
     return changes

@@ -64,8 +64,13 @@ def heart_of(check_id: str, ruleset: Any) -> str | None:
     return spec.heart if spec else None
 
 
-def score_turn(checks: list[CheckResult], ruleset: Any, persona: Persona | None = None) -> TurnScore:
-    """Weighted partial-credit score, HEART breakdown and the top feedback items."""
+def score_turn(checks: list[CheckResult], ruleset: Any, persona: Persona | None = None, *,
+               priority: dict[str, float] | None = None) -> TurnScore:
+    """Weighted partial-credit score, HEART breakdown and the top feedback items.
+
+    `priority` scales how much a miss counts when the feedback is chosen (the call
+    decides: hear the customer before pushing a fix); it does not change the score."""
+    priority = priority or {}
     weight = weights(checks, ruleset, persona)
     applicable = [c for c in checks if c.passed is not None and weight[c.id] > 0]
 
@@ -80,7 +85,7 @@ def score_turn(checks: list[CheckResult], ruleset: Any, persona: Persona | None 
         step_weight = sum(weight[c.id] for c in mine)
         heart[step] = round(100.0 * sum(weight[c.id] * credit(c) for c in mine) / step_weight, 1) if mine else None
     misses = sorted((c for c in applicable if credit(c) < 1.0),
-                    key=lambda c: weight[c.id] * (1.0 - credit(c)), reverse=True)
+                    key=lambda c: weight[c.id] * (1.0 - credit(c)) * priority.get(c.id, 1.0), reverse=True)
     feedback = [
         FeedbackItem(check_id=c.id, text=c.message, quote=c.evidence, start_s=c.start_s, end_s=c.end_s,
                      suggestion=better_line(c.id, ruleset, persona))

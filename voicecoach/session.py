@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from voicecoach.errors import DeviceError, VoiceCoachError
-from voicecoach.types import Baseline, Persona, Recording, TurnContext
+from voicecoach.types import Baseline, Persona, Recording
 
 # Two silent turns in a row and the customer gives up on the call.
 MAX_SILENT_TURNS = 2
@@ -91,6 +91,7 @@ def run_session(
         KeyboardInterrupt: passed on after the session is closed as "stopped".
     """
     from voicecoach import turn as judge
+    from voicecoach.call import Call
     from voicecoach.personas import Dialogue, turn_outcome
     from voicecoach.rules.thresholds import load_ruleset
     from voicecoach.voice import synthesize
@@ -102,7 +103,7 @@ def run_session(
     session = store.new_session(trainee=trainee, persona_id=persona.id, baseline=baseline, station=station)
     say("start", {"session": session["id"], "persona": persona, "trainee": trainee})
     line = dialogue.opening()
-    previous: list[str] = []
+    call = Call(persona, baseline=baseline)
     silent_turns = 0
     outcome = "stopped"
     try:
@@ -111,9 +112,7 @@ def run_session(
             state = dialogue.state_id
             say("customer", {"turn": turn_index, "line": line, "state": state})
             captured = source.capture(speech, turn_index=turn_index)
-            context = TurnContext(persona=persona, turn_index=turn_index, customer_line=line,
-                                  customer_name=persona.address_as, baseline=baseline, live=captured.live,
-                                  previous_replies=tuple(previous))
+            context = call.context(turn_index=turn_index, customer_line=line, state_id=state, live=captured.live)
             record: dict[str, Any] = {"index": turn_index, "state": state, "customer_line": line,
                                       "interrupted": captured.interrupted, "live": captured.live, "error": captured.error}
             if captured.recording is not None:
@@ -129,7 +128,6 @@ def run_session(
                                "heart": {}, "feedback": [], "warnings": ["nothing was captured"]})
             if said:
                 silent_turns = 0
-                previous.append(record["transcript"])
                 from voicecoach.types import CheckResult
 
                 checks = [CheckResult(**c) for c in record["checks"]]
@@ -140,6 +138,7 @@ def run_session(
                 reaction = "silent"
                 next_line = dialogue.silent(give_up=silent_turns >= MAX_SILENT_TURNS)
             record["outcome"] = reaction
+            call.add(record)
             store.save_turn(session, record, customer=speech.recording, trainee=captured.recording)
             say("turn", {"turn": turn_index, "record": record})
             if captured.error:
@@ -174,24 +173,7 @@ def _close(store: Any, session: dict[str, Any], outcome: str, rules: Any, person
 
 
 def summarize(session: dict[str, Any], rules: Any, persona: Persona) -> dict[str, Any]:
-    """The session score and the three things to practise next: the checks that cost
-    the most points over the whole call, each with a better line for this customer."""
-    from voicecoach.scoring import better_line
+    """The session summary: the call judged as a whole (`call.summarize`)."""
+    from voicecoach.call import summarize as summarize_call
 
-    cost: dict[str, float] = {}
-    messages: dict[str, str] = {}
-    for t in session["turns"]:
-        for c in t.get("checks", []):
-            if c["passed"] is None:
-                continue
-            weight = persona.checks.get(c["id"], rules.weight(c["id"]))
-            credit = c["credit"] if c.get("credit") is not None else float(bool(c["passed"]))
-            if credit < 1.0 and weight > 0:
-                cost[c["id"]] = cost.get(c["id"], 0.0) + weight * (1.0 - credit)
-                messages.setdefault(c["id"], c["message"])
-    top = sorted(cost, key=cost.get, reverse=True)[:3]  # type: ignore[arg-type]
-    return {
-        "score": session.get("score"),
-        "turns": len(session["turns"]),
-        "practice_next": [{"check_id": cid, "why": messages[cid], "try": better_line(cid, rules, persona)} for cid in top],
-    }
+    return summarize_call(session["turns"], rules, persona)

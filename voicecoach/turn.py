@@ -105,18 +105,22 @@ def _warm_in_background(ruleset: RuleSet | None) -> threading.Thread:
     return thread
 
 
-def judge_text(text: str, *, context: TurnContext | None = None, ruleset: RuleSet | None = None) -> JudgedTurn:
-    """Judge a typed reply: content only, acoustic checks are not applicable."""
+def judge_text(text: str, *, context: TurnContext | None = None, ruleset: RuleSet | None = None,
+               patterns_only: bool = False) -> JudgedTurn:
+    """Judge a typed reply: content only, acoustic checks are not applicable.
+
+    `patterns_only` leaves the learned classifier out (to measure the patterns alone)."""
     tokens = text.split()
     transcript = Transcript(text=text.strip(), words=[Word(t, 0.0, 0.0, 1.0) for t in tokens],
                             language="en", no_speech=not tokens)
     warnings = [] if tokens else ["the reply is empty: nothing to judge"]
-    return _judge(transcript, None, context or TurnContext(), ruleset, warnings)
+    return _judge(transcript, None, context or TurnContext(), ruleset, warnings, patterns_only=patterns_only)
 
 
 def _judge(transcript: Transcript, report: ProsodyReport | None, context: TurnContext,
-           ruleset: RuleSet | None, warnings: list[str], *, samples: object = None) -> JudgedTurn:
-    from voicecoach import scoring
+           ruleset: RuleSet | None, warnings: list[str], *, samples: object = None,
+           patterns_only: bool = False) -> JudgedTurn:
+    from voicecoach import call, scoring
     from voicecoach.rules import TurnInput, run_checks
     from voicecoach.rules.thresholds import load_ruleset
     from voicecoach.text import english_share, tokens_of
@@ -125,8 +129,12 @@ def _judge(transcript: Transcript, report: ProsodyReport | None, context: TurnCo
     tokens = tokens_of(transcript.text)
     if len(tokens) >= 4 and english_share(tokens) < MIN_ENGLISH_SHARE:
         warnings = warnings + ["the reply does not look like English: the phrase checks may misjudge it"]
-    checks = run_checks(TurnInput(transcript, report, context, samples=samples), rules)
-    return JudgedTurn(transcript, report, checks, scoring.score_turn(checks, rules, context.persona), warnings)
+    turn_input = TurnInput(transcript, report, context, samples=samples)
+    if patterns_only:
+        turn_input.cache["patterns_only"] = True
+    checks = call.settle(run_checks(turn_input, rules), context.call)
+    score = scoring.score_turn(checks, rules, context.persona, priority=call.feedback_priority(checks, context.call))
+    return JudgedTurn(transcript, report, checks, score, warnings)
 
 
 def measure_baseline(recording: Recording, *, transcriber: Transcriber, cache_dir: Path | None = None) -> Baseline:

@@ -152,6 +152,33 @@ class Persona:
 
 
 @dataclass(frozen=True)
+class PastTurn:
+    """What an earlier turn of the call did, as the conversation-aware judgement needs it.
+
+    Attributes:
+        index: the turn's position in the call (0 = the first reply).
+        mood: the customer's mood when they said the line this reply answered.
+        outcome: how the customer took the reply: "calms", "escalates", "holds" or "silent".
+        done: ids of the checks the reply passed (or that were already settled then).
+        raised: ids of the checks given as feedback on that turn.
+    """
+
+    index: int
+    mood: int | None
+    outcome: str
+    done: frozenset[str] = frozenset()
+    raised: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallSoFar:
+    """The call before this turn: its turns in order and the customer's mood now."""
+
+    turns: tuple[PastTurn, ...] = ()
+    mood: int | None = None
+
+
+@dataclass(frozen=True)
 class TurnContext:
     persona: Persona | None = None
     turn_index: int = 0
@@ -161,6 +188,7 @@ class TurnContext:
     baseline: Baseline | None = None
     live: bool = False
     previous_replies: tuple[str, ...] = ()
+    call: CallSoFar | None = None  # None: judged alone, with no call around it
 
 
 @dataclass(frozen=True)
@@ -169,7 +197,9 @@ class CheckResult:
 
     `passed` is True when the good behaviour is present or the fault absent,
     None when the check does not apply to this turn. `credit` (0..1) is the
-    partial credit scoring gives: a near miss is not a zero.
+    partial credit scoring gives: a near miss is not a zero. `settled_turn` is
+    the earlier turn that already did what this check asks, while the customer
+    has not escalated since: the check is then not demanded again (`passed` None).
     """
 
     id: str
@@ -181,6 +211,7 @@ class CheckResult:
     start_s: float | None = None
     end_s: float | None = None
     credit: float | None = None
+    settled_turn: int | None = None
 
 
 @dataclass(frozen=True)

@@ -91,10 +91,13 @@ def run_checks(turn: TurnInput, ruleset: Any) -> list[CheckResult]:
     then the rule set's combined rules, which see the results before them."""
     from voicecoach.rules.combined import evaluate, symbols
 
+    from voicecoach.understand import refine
+
     results = []
     for spec in all_checks().values():
         if spec.kind != "combined":
             results.append(spec.func(turn, ruleset.thresholds.get(spec.id, {})))
+    results = refine(turn, results)
     span = turn.cache.get("span")
     if span is None:
         span = _empathy_span(turn, results)

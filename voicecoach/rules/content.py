@@ -244,24 +244,30 @@ def open_question(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
 
 @check("customer-name", kind="content", heart="hear",
        passes=({"text": "I'm sorry about this, Mr Morales.", "context": {"customer_name": "Mr Morales"}},
-               {"text": "eddie let me check that", "context": {"customer_name": "Eddie Morales"}}),
-       fails=({"text": "I'm sorry about this, sir.", "context": {"customer_name": "Mr Morales"}},))
+               {"text": "eddie let me check that", "context": {"customer_name": "Eddie Morales"}},
+               {"text": "thank you ms show i am rebooking you now", "context": {"customer_name": "Ms Cho"}},
+               {"text": "mister morale let me check that part", "context": {"customer_name": "Mr Morales"}}),
+       fails=({"text": "I'm sorry about this, sir.", "context": {"customer_name": "Mr Morales"}},
+              {"text": "let me show you the new flight times", "context": {"customer_name": "Ms Cho"}}))
 def customer_name(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     """Use the customer's name: two people who know each other's names work on a
     problem together; two strangers argue about it."""
     name = turn.context.customer_name
     if not name:
         return not_applicable("customer-name", "the customer's name is unknown")
-    parts = {p for p in tokens_of(name) if p not in {"mr", "mrs", "ms", "miss", "dr", "sir", "madam", "mister", "missus", "doctor"}}
-    previous = {tok for line in turn.context.previous_replies for tok in tokens_of(line)}
-    if parts & previous:
+    from voicecoach.names import find_name
+
+    if any(find_name(tokens_of(line), name) for line in turn.context.previous_replies):
         return not_applicable("customer-name", "already used the customer's name earlier in the call")
     v = view(turn)
     if v is None:
         return _silent("customer-name")
-    for i, token in enumerate(v.reply.tokens):
-        if token in parts:
-            return _found("customer-name", v.reply.widen(v.reply.match(i, i)), f"You used the customer's name ({name}).", value=name)
+    hit = find_name(v.reply.tokens, name)
+    if hit is not None:
+        heard = "" if hit.exact else f" (heard as \u201c{hit.heard}\u201d)"
+        return _found("customer-name", v.reply.widen(v.reply.match(hit.first_token, hit.last_token)),
+                      f"You used the customer's name ({name}){heard}.",
+                      value={"name": name, "heard": hit.heard, "exact": hit.exact})
     return _missing("customer-name", f"Use the customer's name ({name}): it makes the call personal and calmer.",
                     value=None, credit=0.0)
 

@@ -1,0 +1,91 @@
+"""Finding the customer's name in a reply as speech recognition heard it.
+
+Whisper often spells an unfamiliar name as the nearest common word ("Ms Cho" comes
+out "MS show", "Mr Morales" as "mister morale", "Dr Penrose" as "doctor penn rose"),
+so an exact token match misses a trainee who did use the name. A name part matches
+a token (or two tokens run together) that sounds the same (Metaphone) or is spelled
+nearly the same (Jaro-Winkler). Because a sound-alike is often an ordinary word
+("I'll show you"), a near match only counts when it stands after a title ("ms",
+"mister", "doctor"…) or is not itself a common English word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "misses", "missus", "mister", "dr", "doctor", "mx", "sir", "madam",
+                    "mam", "maam"})
+# Jaro-Winkler similarity above which two spellings are taken as one name: measured on
+# misrecognised names (morales/morale 0.97, novak/novac 0.92, campbell/campell 0.97)
+# against unrelated words of similar length (hollis/holly 0.89 is the closest pair kept
+# out unless a title stands before it).
+SPELLING_SIMILARITY = 0.90
+MIN_FUZZY_LENGTH = 3  # "Cho" is the shortest name part that is matched by sound
+
+
+@dataclass(frozen=True)
+class NameHit:
+    first_token: int
+    last_token: int
+    heard: str  # the recognised words
+    part: str  # the name part they were taken for
+    exact: bool
+
+
+def name_parts(name: str) -> list[str]:
+    """The parts of a name worth matching: "Ms Vanessa Cho" -> ["vanessa", "cho"]."""
+    from voicecoach.text import tokens_of
+
+    return [p for p in tokens_of(name) if p not in TITLES and len(p) >= 2]
+
+
+def find_name(tokens: list[str], name: str) -> NameHit | None:
+    """The first place in `tokens` (normalised reply tokens) where the name is used."""
+    parts = name_parts(name)
+    if not parts:
+        return None
+    fuzzy: NameHit | None = None
+    for i, token in enumerate(tokens):
+        if token in parts:
+            return NameHit(i, i, token, token, True)
+        if fuzzy is not None:
+            continue
+        titled = i > 0 and tokens[i - 1] in TITLES
+        for width in (1, 2):
+            if i + width > len(tokens):
+                break
+            heard_tokens = tokens[i : i + width]
+            if width == 2 and any(t in TITLES for t in heard_tokens):
+                break
+            heard = "".join(heard_tokens)
+            for part in parts:
+                if len(part) >= MIN_FUZZY_LENGTH and _sounds_like(heard, part) and (titled or not _common(heard_tokens)):
+                    fuzzy = NameHit(i, i + width - 1, " ".join(heard_tokens), part, False)
+                    break
+            if fuzzy is not None:
+                break
+    return fuzzy
+
+
+def _sounds_like(heard: str, part: str) -> bool:
+    import jellyfish
+
+    if abs(len(heard) - len(part)) > max(2, len(part) // 2):
+        return False
+    if jellyfish.metaphone(heard) == jellyfish.metaphone(part):
+        return True
+    return len(part) >= 5 and jellyfish.jaro_winkler_similarity(heard, part) >= SPELLING_SIMILARITY
+
+
+def _common(tokens: list[str]) -> bool:
+    """Every token is an ordinary English word (a whole word in the bundled WordPiece vocabulary)."""
+    words = _vocabulary()
+    return all(t in words for t in tokens)
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    text = resources.files("voicecoach.data").joinpath("minilm_vocab.txt").read_text(encoding="utf-8")
+    return frozenset(w for w in text.split() if w.isalpha())
