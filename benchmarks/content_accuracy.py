@@ -70,20 +70,24 @@ def predict(record: dict, *, patterns_only: bool = False) -> dict[str, bool | No
 
 
 def pattern_features(record: dict):
-    """(feature vector, pattern verdicts) of a record, as the classifier is trained on."""
+    """(feature vector, pattern verdicts, vetoes) of a record, as the classifier is trained on."""
     from voicecoach.rules import TurnInput, run_checks
     from voicecoach.rules.content import view
     from voicecoach.rules.thresholds import load_ruleset
     from voicecoach.types import Transcript, Word
-    from voicecoach.understand import features
+    from voicecoach.understand import features, pattern_verdicts
 
     tokens = record["reply"].split()
     transcript = Transcript(record["reply"].strip(), [Word(t, 0.0, 0.0, 1.0) for t in tokens], "en", not tokens)
     turn_input = TurnInput(transcript, None, context_of(record))
     turn_input.cache["patterns_only"] = True
-    results = run_checks(turn_input, load_ruleset())
+    rules = load_ruleset()
+    results = run_checks(turn_input, rules)
     v = view(turn_input)
-    return (features(v, {r.id: r for r in results}) if v is not None else None), {r.id: r.passed for r in results}
+    if v is None:
+        return None, {r.id: r.passed for r in results}, {}
+    x = features(v, pattern_verdicts(turn_input, results, rules))
+    return x, {r.id: r.passed for r in results}, dict(turn_input.cache.get("vetoes", {}))
 
 
 def evaluate(records: list[dict], *, patterns_only: bool = False,

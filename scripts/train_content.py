@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Train the content classifier (voicecoach/understand.py) on the labelled replies.
 
-    .venv/bin/python scripts/train_content.py [--report]
+    .venv/bin/python scripts/train_content.py
 
 Reads tests/data/labelled_replies.jsonl and tests/data/batches/*.jsonl (never
 tests/data/untouched/), computes each reply's features with the phrase patterns
 alone, and fits one L2-regularised logistic regression per learned check (Newton's
 method, numpy only). The penalty and the decision cut of each check are chosen by
-5-fold cross-validation on the training set; the cross-validated figures are what
-`--report` prints. Writes voicecoach/data/content_model.npz with the SHA-256 of the
+leave-one-batch-out cross-validation: each batch was written by a different
+writer in a different style, so a fold is a writer the model has not read, as a
+new trainee is. Those cross-validated figures are what it prints. Writes voicecoach/data/content_model.npz with the SHA-256 of the
 training files, so the test suite can tell a model that is stale against its data.
 """
 
@@ -27,9 +28,9 @@ import content_accuracy  # noqa: E402
 from voicecoach.understand import FAULTS, LEARNED, MODEL_FILE  # noqa: E402
 
 OUT = ROOT / "voicecoach" / "data" / MODEL_FILE
-PENALTIES = (3.0, 10.0, 30.0, 100.0)
-CUTS = np.round(np.arange(0.30, 0.71, 0.05), 2)
-FOLDS = 5
+PENALTIES = (3.0, 10.0, 30.0, 100.0, 300.0)
+CUTS = np.round(np.arange(0.30, 0.86, 0.05), 2)
+MARGINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 NEWTON_STEPS = 12
 
 
@@ -42,21 +43,32 @@ def data_sha256(paths: list[Path]) -> str:
 
 
 def fit(x: np.ndarray, y: np.ndarray, penalty: float) -> tuple[np.ndarray, float]:
-    """L2 logistic regression by Newton's method; the bias is not penalised."""
+    """L2 logistic regression by Newton's method, classes weighted to balance (most checks
+    have few positives); the bias is not penalised."""
     n, d = x.shape
     xb = np.hstack([x, np.ones((n, 1))])
     theta = np.zeros(d + 1)
     ridge = np.full(d + 1, penalty)
     ridge[-1] = 0.0
+    positives = max(1.0, float(y.sum()))
+    negatives = max(1.0, float(n - y.sum()))
+    weight = np.where(y > 0.5, n / (2 * positives), n / (2 * negatives))
     for _ in range(NEWTON_STEPS):
         p = 1.0 / (1.0 + np.exp(-np.clip(xb @ theta, -30, 30)))
-        gradient = xb.T @ (p - y) + ridge * theta
-        hessian = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(ridge + 1e-6)
+        gradient = xb.T @ (weight * (p - y)) + ridge * theta
+        hessian = (xb * (weight * p * (1 - p))[:, None]).T @ xb + np.diag(ridge + 1e-6)
         step = np.linalg.solve(hessian, gradient)
         theta -= step
         if np.abs(step).max() < 1e-5:
             break
     return theta[:-1], float(theta[-1])
+
+
+def decide(p: np.ndarray, found: np.ndarray, vetoed: np.ndarray, cut: float, margin: float) -> np.ndarray:
+    """The run-time rule (understand.refine): a phrase the patterns found stands unless the
+    probability falls `margin` below the cut; words they ruled out are never put back."""
+    said = np.where(found, p >= cut - margin, p >= cut)
+    return np.where(vetoed & ~found, False, said)
 
 
 def predict(x: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
@@ -73,29 +85,35 @@ def f1(truth: np.ndarray, said: np.ndarray) -> float:
 def main() -> int:
     paths = content_accuracy.training_files()
     records = content_accuracy.load_all(paths)
-    rows, kept = [], []
+    rows, kept, vetoes = [], [], []
     for record in records:
-        x, _ = content_accuracy.pattern_features(record)
+        x, _, veto = content_accuracy.pattern_features(record)
         if x is not None:
             rows.append(x)
             kept.append(record)
+            vetoes.append(veto)
     x_all = np.vstack(rows).astype(np.float64)
-    mean = x_all.mean(axis=0)
+    mean = np.nanmean(x_all, axis=0)
+    x_all = np.where(np.isnan(x_all), mean, x_all)
     scale = x_all.std(axis=0)
     scale[scale < 1e-6] = 1.0
     z_all = (x_all - mean) / scale
-    rng = np.random.default_rng(7)
-    fold_of = rng.integers(0, FOLDS, size=len(kept))
-    weights, biases, cuts, report = [], [], [], []
-    for check_id in LEARNED:
+    batches = sorted({r.get("batch", "b0") for r in kept})
+    fold_of = np.array([batches.index(r.get("batch", "b0")) for r in kept])
+    weights, biases, cuts, margins, report = [], [], [], [], []
+    verdict_start = x_all.shape[1] - 2 * len(LEARNED)
+    for index, check_id in enumerate(LEARNED):
+        found_all = x_all[:, verdict_start + 2 * index] > 0.5
+        vetoed_all = np.array([check_id in v for v in vetoes])
         mask = np.array([check_id in r["labels"] for r in kept])
         labels = np.array([(r["labels"].get(check_id) is False) if check_id in FAULTS else
                            (r["labels"].get(check_id) is True) for r in kept])
         z, y, folds = z_all[mask], labels[mask].astype(float), fold_of[mask]
-        best = (-1.0, PENALTIES[0], 0.5, None)
+        found, vetoed = found_all[mask], vetoed_all[mask]
+        best = (-1.0, PENALTIES[0], 0.5, 0.0, None)
         for penalty in PENALTIES:
             oof = np.zeros(len(y))
-            for k in range(FOLDS):
+            for k in range(len(batches)):
                 train, test = folds != k, folds == k
                 if y[train].min() == y[train].max():
                     oof[test] = y[train].mean()
@@ -103,27 +121,31 @@ def main() -> int:
                 w, b = fit(z[train], y[train], penalty)
                 oof[test] = predict(z[test], w, b)
             for cut in CUTS:
-                score = f1(y.astype(bool), oof >= cut)
-                if score > best[0] + 1e-9:
-                    best = (score, penalty, float(cut), oof)
-        score, penalty, cut, oof = best
+                for margin in MARGINS:
+                    said = decide(oof, found, vetoed, cut, margin)
+                    score = f1(y.astype(bool), said)
+                    if score > best[0] + 1e-9:
+                        best = (score, penalty, float(cut), margin, said)
+        score, penalty, cut, margin, said = best
         w, b = fit(z, y, penalty)
         weights.append(w)
         biases.append(b)
         cuts.append(cut)
-        said = oof >= cut
+        margins.append(margin)
         truth = y.astype(bool)
         tp, fp, fn = int(np.sum(truth & said)), int(np.sum(~truth & said)), int(np.sum(truth & ~said))
         report.append((check_id, int(mask.sum()), int(truth.sum()), tp / max(1, tp + fp), tp / max(1, tp + fn), score,
-                       penalty, cut))
+                       penalty, cut, margin))
         print(f"{check_id:24s} n={mask.sum():5d} detected={int(truth.sum()):4d} cv P={report[-1][3]:.2f} "
-              f"R={report[-1][4]:.2f} F1={score:.2f} (penalty {penalty:g}, cut {cut:.2f})", flush=True)
+              f"R={report[-1][4]:.2f} F1={score:.2f} (penalty {penalty:g}, cut {cut:.2f}, margin {margin:.1f})", flush=True)
     np.savez_compressed(
         OUT, checks=np.array(LEARNED), weights=np.array(weights, dtype=np.float32),
         bias=np.array(biases, dtype=np.float32), threshold=np.array(cuts, dtype=np.float32),
+        margin=np.array(margins, dtype=np.float32),
         mean=mean.astype(np.float32), scale=scale.astype(np.float32), data_sha256=np.array(data_sha256(paths)),
     )
-    print(f"macro F1 (5-fold CV, learned checks): {np.mean([r[5] for r in report]):.3f}")
+    print(f"macro F1 (leave-one-batch-out over {len(batches)} batches, learned checks): "
+          f"{np.mean([r[5] for r in report]):.3f}")
     print(f"wrote {OUT.relative_to(ROOT)} from {len(kept)} replies in {len(paths)} files")
     return 0
 

@@ -166,3 +166,39 @@ def test_score_text_with_persona_json_contract():
 def test_unknown_persona_from_the_cli():
     proc = run_cli("score", "--text", "hello", "--persona", "nobody")
     assert proc.returncode != 0 and "angry-eddie" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("heard, name, found", [
+    ("thank you ms show i am rebooking you now", "Ms Cho", "show"),
+    ("mister morale let me check that part", "Mr Morales", "morale"),
+    ("doctor penn rose i will book the repair", "Dr Penrose", "penn rose"),
+    ("mrs campell i can credit the month", "Mrs Campbell", "campell"),
+    ("sorry about that miss novac", "Ms Novak", "novac"),
+    ("i am sorry mister morales", "Mr Morales", "morales"),
+], ids=["cho-show", "morale", "penn-rose", "campell", "novac", "exact"])
+def test_the_customer_name_is_found_through_recognition_errors(heard, name, found):
+    from voicecoach.names import find_name
+    from voicecoach.text import tokens_of
+
+    hit = find_name(tokens_of(heard), name)
+    assert hit is not None and hit.heard == found
+
+
+@pytest.mark.parametrize("said, name", [
+    ("let me show you the new times", "Ms Cho"),
+    ("holly from the returns desk will call you", "Mr Hollis"),
+    ("i will book the morale of the story", "Dr Penrose"),
+], ids=["show", "holly", "unrelated"])
+def test_ordinary_words_are_not_taken_for_the_name(said, name):
+    from voicecoach.names import find_name
+    from voicecoach.text import tokens_of
+
+    assert find_name(tokens_of(said), name) is None
+
+
+def test_a_misheard_name_is_credited_with_the_heard_words_as_evidence():
+    judged = turn.judge_text("okay ms show i have rebooked you on the six fifty",
+                             context=TurnContext(persona=get_persona("abrupt-executive"), customer_line="Fix this.",
+                                                 customer_name="Ms Cho"))
+    check = {c.id: c for c in judged.checks}["customer-name"]
+    assert check.passed is True and "show" in check.evidence.lower() and check.value["exact"] is False

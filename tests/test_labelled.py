@@ -1,58 +1,96 @@
-"""Precision and recall of the content checks on 523 hand-labelled replies.
+"""The content judgement measured on hand-labelled replies (tests/data/LABELLING.md).
 
-The replies were written and labelled independently of the check code (see
-benchmarks/content_accuracy.py for how they are scored). Floors are set just
-under what the checks reach, so any regression fails.
+Two sets: the training set (tests/data/labelled_replies.jsonl and the batches in
+tests/data/batches/, written by five writers in different styles, from which the
+classifier is learned) and the untouched split (tests/data/untouched/replies.jsonl,
+written by another writer before the learned layer was built and never read by
+anyone tuning it). Floors sit just under what the judgement reaches, so any
+regression fails; the README gives the figures and what they mean.
 """
 
 from __future__ import annotations
 
 import sys
 
+import numpy as np
 import pytest
 
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "scripts"))
 import content_accuracy  # noqa: E402
 
-OVERALL_PRECISION = 0.90
-OVERALL_RECALL = 0.84
-CHECK_PRECISION = 0.75
-CHECK_RECALL = 0.50
+CHECKS = ("reflect", "empathy", "apology", "reassure", "action", "open-question", "customer-name", "own-name",
+          "no-contradiction", "no-agreement", "no-defensiveness", "no-blaming-colleagues", "positive-language",
+          "respectful-boundary", "resolution-question", "alternatives", "no-premature-escalation")
+# Untouched split, measured once the learned layer was final: macro F1 0.76 (patterns
+# alone: 0.63). The issue's target is 0.92; see the README for why it is not reached.
+UNTOUCHED_MACRO_F1 = 0.74
+UNTOUCHED_CHECK_F1 = 0.45
+TRAINING_MACRO_F1 = 0.85
+MIN_TRAINING_REPLIES = 1500
 
 
 @pytest.fixture(scope="module")
-def stats():
-    records = content_accuracy.load()
-    assert len(records) >= 200
-    result, _ = content_accuracy.evaluate(records)
-    print("\n" + content_accuracy.table(result))
-    return result
+def training():
+    records = content_accuracy.load_all()
+    assert len(records) >= MIN_TRAINING_REPLIES
+    stats, _ = content_accuracy.evaluate(records)
+    print("\n" + content_accuracy.table(stats))
+    return stats
 
 
-def test_the_set_covers_every_content_check_both_ways(stats):
-    for check_id in ("reflect", "empathy", "apology", "reassure", "action", "open-question", "customer-name",
-                     "own-name", "no-contradiction", "no-agreement", "no-defensiveness", "no-blaming-colleagues",
-                     "positive-language", "respectful-boundary", "resolution-question", "alternatives",
-                     "no-premature-escalation"):
-        s = stats[check_id]
-        assert s["tp"] + s["fn"] >= 12 and s["fp"] + s["tn"] >= 12, check_id
+@pytest.fixture(scope="module")
+def untouched():
+    records = content_accuracy.load(content_accuracy.UNTOUCHED)
+    assert len(records) >= 400
+    stats, _ = content_accuracy.evaluate(records)
+    print("\nuntouched split\n" + content_accuracy.table(stats))
+    return stats
 
 
-def test_overall_precision_and_recall(stats):
-    tp = sum(s["tp"] for s in stats.values())
-    fp = sum(s["fp"] for s in stats.values())
-    fn = sum(s["fn"] for s in stats.values())
-    assert tp / (tp + fp) >= OVERALL_PRECISION
-    assert tp / (tp + fn) >= OVERALL_RECALL
+def test_the_sets_cover_every_content_check_both_ways(training, untouched):
+    for stats, least in ((training, 40), (untouched, 12)):
+        for check_id in CHECKS:
+            s = stats[check_id]
+            assert s["tp"] + s["fn"] >= least and s["fp"] + s["tn"] >= least, check_id
 
 
-@pytest.mark.parametrize("check_id", sorted([
-    "reflect", "empathy", "apology", "reassure", "action", "open-question", "customer-name", "own-name",
-    "no-contradiction", "no-agreement", "no-defensiveness", "no-blaming-colleagues", "positive-language",
-    "respectful-boundary", "resolution-question", "alternatives", "no-premature-escalation"]))
-def test_each_check_meets_its_floor(stats, check_id):
-    s = stats[check_id]
-    assert s["precision"] >= CHECK_PRECISION, f"{check_id} precision {s['precision']:.2f}"
-    assert s["recall"] >= CHECK_RECALL, f"{check_id} recall {s['recall']:.2f}"
+def test_the_batches_come_from_several_writers_and_styles():
+    records = content_accuracy.load_all()
+    assert len({r.get("writer", "w0") for r in records}) >= 5
+    assert {"asr", "paraphrase", "negation", "sarcasm", "nonnative", "plain"} <= {r["style"] for r in records}
+    untouched_ids = {r["id"] for r in content_accuracy.load(content_accuracy.UNTOUCHED)}
+    assert not untouched_ids & {r["id"] for r in records}
+
+
+def test_macro_f1_on_the_untouched_split(untouched):
+    assert content_accuracy.macro_f1(untouched) >= UNTOUCHED_MACRO_F1
+
+
+@pytest.mark.parametrize("check_id", CHECKS)
+def test_each_check_on_the_untouched_split(untouched, check_id):
+    assert untouched[check_id]["f1"] >= UNTOUCHED_CHECK_F1, untouched[check_id]
+
+
+def test_macro_f1_on_the_training_set(training):
+    assert content_accuracy.macro_f1(training) >= TRAINING_MACRO_F1
+
+
+def test_the_learned_layer_beats_the_patterns_alone_on_the_untouched_split(untouched):
+    records = content_accuracy.load(content_accuracy.UNTOUCHED)
+    patterns, _ = content_accuracy.evaluate(records, patterns_only=True)
+    assert content_accuracy.macro_f1(untouched) >= content_accuracy.macro_f1(patterns) + 0.08
+
+
+def test_the_shipped_model_was_trained_on_todays_labelled_data():
+    import train_content
+
+    from voicecoach.understand import LEARNED, shared_model
+
+    model = shared_model()
+    assert model is not None, "run scripts/train_content.py"
+    assert model.data_sha256 == train_content.data_sha256(content_accuracy.training_files()), \
+        "the labelled data changed: retrain with `.venv/bin/python scripts/train_content.py`"
+    assert model.checks == LEARNED and np.all(np.isfinite(model.weights))

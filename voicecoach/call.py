@@ -22,7 +22,8 @@ from voicecoach.types import Baseline, CallSoFar, CheckResult, PastTurn, Persona
 # Steps that, once done, are not asked for again until the customer escalates: any
 # check of a group done settles the whole group (a customer who was asked for the
 # story and is calming need not also hear it reflected back).
-SETTLE_GROUPS = (("reflect", "open-question"), ("empathy", "apology"), ("reassure",))
+SETTLE_GROUPS = (("reflect", "open-question"), ("empathy", "apology"), ("reassure",), ("alternatives",),
+                 ("resolution-question",))
 SETTLES = {check_id: group for group in SETTLE_GROUPS for check_id in group}
 # Having done one of these, the customer has been heard.
 HEARD_BY = ("reflect", "empathy", "apology", "open-question")

@@ -89,3 +89,56 @@ def _common(tokens: list[str]) -> bool:
 def _vocabulary() -> frozenset[str]:
     text = resources.files("voicecoach.data").joinpath("minilm_vocab.txt").read_text(encoding="utf-8")
     return frozenset(w for w in text.split() if w.isalpha())
+
+
+# An introduction: "this is Marcus", "I'm Ben", "my name is Priya", "Tom here".
+_INTRO_BEFORE = (("my", "name", "is"), ("name", "is"), ("my", "names"), ("this", "is"), ("it", "is"), ("i", "am"), ("call", "me"),
+                 ("speaking", "with"), ("talking", "to"), ("speaking", "to"))
+_INTRO_AFTER = frozenset({"here", "speaking"})
+# What may follow a name just given: the clause goes on to something else.
+_AFTER_NAME = frozenset({"here", "speaking", "from", "on", "at", "with", "and", "in", "by", "calling", "if", "but",
+                         "so", "i", "let", "we", "how", "what", "thanks", "thank", "sir", "madam", "maam", "mam"})
+_GREETINGS = frozenset({"hi", "hello", "hey", "morning", "afternoon", "evening", "done", "okay", "ok", "right"})
+# English word endings that a first name rarely has ("this is awful", "I'm exhausted").
+_NOT_NAME_ENDINGS = ("ing", "ed", "ful", "ous", "ive", "able", "ible", "less", "ly", "ent", "ant", "ary", "ory", "ic",
+                     "ical", "ness", "ment", "est")
+
+
+def find_own_name(tokens: list[str], spoken: list[str], *, not_these: set[str] | frozenset[str] = frozenset(),
+                  stop: frozenset[str] = frozenset(), breaks: set[int] | frozenset[int] = frozenset()) -> NameHit | None:
+    """Where the agent gives their own first name.
+
+    Args:
+        tokens: normalised reply tokens. spoken: the word each token came from, as
+            recognised (for capitals). not_these: the customer's name parts.
+        stop: words that are never a name here. breaks: token indices that start a clause.
+    """
+    for i, token in enumerate(tokens):
+        before = any(tuple(tokens[max(0, i - len(cue)) : i]) == cue for cue in _INTRO_BEFORE)
+        after = (i + 1 < len(tokens) and tokens[i + 1] in _INTRO_AFTER
+                 and (i == 0 or i in breaks or tokens[i - 1] in not_these or tokens[i - 1] in _GREETINGS))
+        if not (before or after) or token in not_these or token in stop or token in TITLES:
+            continue
+        followed = i + 1 >= len(tokens) or (i + 1) in breaks or tokens[i + 1] in _AFTER_NAME or tokens[i + 1] in not_these
+        if before and not followed and tokens[i - 2 : i] not in (["name", "is"], ["my", "names"]):
+            continue
+        if _first_name(token, spoken[i] if i < len(spoken) else token):
+            return NameHit(i, i, token, token, True)
+    return None
+
+
+def _first_name(token: str, spoken: str) -> bool:
+    if not token.isalpha() or len(token) < 2:
+        return False
+    if token in _first_names():
+        return True
+    if token.endswith(_NOT_NAME_ENDINGS):
+        return False
+    # A name the list lacks (Priya, Kofi, Arjun): capitalised by the recogniser, or no common word.
+    return spoken[:1].isupper() or token not in _vocabulary()
+
+
+@lru_cache(maxsize=1)
+def _first_names() -> frozenset[str]:
+    text = resources.files("voicecoach.data").joinpath("first_names.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))

@@ -6,7 +6,7 @@ really say things: "I know this system better than anyone" is defensive with no
 defensive phrase in it, "I'll ring you back by three" is a promise without
 "promise". The classifier sees what the patterns cannot: the meaning of each clause
 (MiniLM sentence embeddings, already computed for the paraphrase checks), pooled over
-the reply (mean and max), how close the reply is to the customer's complaint, and
+the reply (their mean), how close the reply is to the customer's complaint, and
 every pattern check's verdict. So the patterns stay in as evidence the model weighs,
 and as the source of the quoted span when they agree with it.
 
@@ -37,6 +37,9 @@ LEARNED = ("reflect", "empathy", "apology", "reassure", "action", "open-question
            "no-agreement", "no-defensiveness", "no-blaming-colleagues", "respectful-boundary", "positive-language",
            "resolution-question", "alternatives", "no-premature-escalation")
 PATTERN_ONLY = ("customer-name", "own-name")
+# Checks a persona opts into; the features always carry their pattern verdict, so that
+# a customer who does not expect them is read the same way as the training replies.
+OPT_IN = ("open-question", "respectful-boundary", "resolution-question", "alternatives")
 # For these the classifier detects the fault; `passed` is its absence.
 FAULTS = frozenset({"no-contradiction", "no-agreement", "no-defensiveness", "no-blaming-colleagues",
                     "positive-language", "no-premature-escalation"})
@@ -89,17 +92,21 @@ def detected(check_id: str, result: CheckResult) -> bool | None:
 
 @dataclass(frozen=True)
 class ContentModel:
-    """Per-check logistic weights over `features`; `threshold` is each check's cut."""
+    """Per-check logistic weights over `features`; `threshold` is each check's cut, and
+    `margin` how far below it the probability must fall to overrule a phrase the
+    patterns found (they are precise where they fire)."""
 
     checks: tuple[str, ...]
     weights: np.ndarray  # (checks, features)
     bias: np.ndarray  # (checks,)
     threshold: np.ndarray  # (checks,)
+    margin: np.ndarray  # (checks,)
     mean: np.ndarray  # feature standardisation
     scale: np.ndarray
     data_sha256: str
 
     def probabilities(self, x: np.ndarray) -> dict[str, float]:
+        x = np.where(np.isnan(x), self.mean, x)  # an unknown part (no customer line) reads as average
         z = self.weights @ ((x - self.mean) / self.scale) + self.bias
         p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         return dict(zip(self.checks, (float(v) for v in p)))
@@ -117,7 +124,7 @@ def shared_model() -> ContentModel | None:
     with resources.as_file(path) as real, np.load(real, allow_pickle=False) as data:
         return ContentModel(
             checks=tuple(str(c) for c in data["checks"]), weights=data["weights"], bias=data["bias"],
-            threshold=data["threshold"], mean=data["mean"], scale=data["scale"],
+            threshold=data["threshold"], margin=data["margin"], mean=data["mean"], scale=data["scale"],
             data_sha256=str(data["data_sha256"]),
         )
 
@@ -128,24 +135,46 @@ def features(v: TextView, results: dict[str, CheckResult]) -> np.ndarray:
     from voicecoach.embed import DIM
 
     vectors = v.vectors if v.vectors is not None and len(v.vectors) else np.zeros((1, DIM), dtype=np.float32)
-    pooled = [vectors.mean(axis=0), vectors.max(axis=0)]
+    # Mean only: an element-wise max over clauses grows with their number, so a one-line
+    # reply would read unlike the longer replies the model learned from.
+    pooled = [vectors.mean(axis=0)]
     if v.customer_vector is not None and v.vectors is not None and len(v.vectors):
         sims = v.vectors @ v.customer_vector
         closeness = [float(sims.max()), float(sims.mean()), float(v.customer_vector @ vectors.mean(axis=0))]
     else:
-        closeness = [0.0, 0.0, 0.0]
+        closeness = [float("nan")] * 3
     shape = [np.log1p(len(v.reply.tokens)), float(len(v.clauses)), float(bool(v.reply.questions)),
              float(sum(t in ("not", "never", "no", "nothing") for t in v.reply.tokens))]
     verdicts = []
-    for check_id in LEARNED + PATTERN_ONLY:
+    for check_id in LEARNED:
         r = results.get(check_id)
         found = detected(check_id, r) if r is not None else None
-        credit = r.credit if r is not None and r.credit is not None else 0.0
-        verdicts += [1.0 if found else 0.0, 1.0 if found is None else 0.0, float(credit)]
+        credit = r.credit if r is not None and r.credit is not None and found is not None else 0.0
+        verdicts += [1.0 if found else 0.0, float(credit)]
     return np.concatenate([*pooled, np.array(closeness + shape + verdicts, dtype=np.float32)]).astype(np.float32)
 
 
-def refine(turn: TurnInput, results: list[CheckResult]) -> list[CheckResult]:
+def pattern_verdicts(turn: TurnInput, results: list[CheckResult], ruleset: Any) -> dict[str, CheckResult]:
+    """The pattern results by id, with the opt-in checks judged as if the persona expected them."""
+    from dataclasses import replace as copy
+
+    from voicecoach.rules import REGISTRY, stub_persona
+
+    by_id = {r.id: r for r in results}
+    persona = turn.context.persona
+    missing = [c for c in OPT_IN if c in REGISTRY and (persona is None or persona.checks.get(c, 0.0) <= 0)]
+    if missing:
+        opted = (copy(persona, checks={**persona.checks, **{c: 1.0 for c in missing}}) if persona is not None
+                 else stub_persona({c: 1.0 for c in missing}))
+        forced = copy(turn, context=copy(turn.context, persona=opted))  # shares the per-turn cache
+        vetoes = dict(turn.cache.get("vetoes", {}))
+        for check_id in missing:
+            by_id[check_id] = REGISTRY[check_id].func(forced, ruleset.thresholds.get(check_id, {}))
+        turn.cache["vetoes"] = vetoes  # an opt-in the persona does not use vetoes nothing
+    return by_id
+
+
+def refine(turn: TurnInput, results: list[CheckResult], ruleset: Any) -> list[CheckResult]:
     """The pattern results with the classifier's verdict on each learned check.
 
     Where the classifier agrees with the pattern the pattern's result (and its quoted
@@ -153,25 +182,29 @@ def refine(turn: TurnInput, results: list[CheckResult]) -> list[CheckResult]:
     clause that drove it. Not-applicable results are never changed."""
     from voicecoach.rules.content import view
 
+    if turn.cache.get("patterns_only"):
+        return results
     model = shared_model()
-    if model is None or turn.cache.get("patterns_only"):
+    if model is None:
         return results
     v = view(turn)
     if v is None:
         return results
-    by_id = {r.id: r for r in results}
-    x = features(v, by_id)
+    x = features(v, pattern_verdicts(turn, results, ruleset))
     turn.cache["features"] = x
     probabilities = model.probabilities(x)
+    vetoes = turn.cache.get("vetoes", {})
     out = []
     for r in results:
         if r.id not in probabilities or r.passed is None:
             out.append(r)
             continue
         p = probabilities[r.id]
-        cut = float(model.threshold[model.row(r.id)])
-        says = p >= cut
-        if says == detected(r.id, r):
+        row = model.row(r.id)
+        cut = float(model.threshold[row])
+        found = detected(r.id, r)
+        says = p >= (cut - float(model.margin[row]) if found else cut)
+        if says == found or (says and r.id in vetoes):
             out.append(replace(r, value=_with_p(r.value, p)) if isinstance(r.value, dict) else r)
             continue
         out.append(_overruled(r, says, p, cut, v, x, model))
@@ -202,14 +235,14 @@ def _overruled(r: CheckResult, says: bool, p: float, cut: float, v: TextView, x:
 
 
 def _driving_clause(check_id: str, v: TextView, x: np.ndarray, model: ContentModel) -> Any:
-    """The clause whose meaning pushes the check's score up most: each clause's vector
-    put in place of the reply's pooled vectors, the rest of the features kept."""
+    """The clause whose meaning pushes the check's score up most (its vector put in
+    place of the reply's mean, the rest of the features kept)."""
     from voicecoach.embed import DIM
 
     if v.vectors is None or not len(v.vectors):
         return None
     i = model.row(check_id)
     w = model.weights[i] / model.scale
-    gains = v.vectors @ (w[:DIM] + w[DIM : 2 * DIM])
+    gains = v.vectors @ w[:DIM]
     best = int(np.argmax(gains[: len(v.clauses)]))
     return v.reply.match(*v.clauses[best])

@@ -97,7 +97,7 @@ def run_checks(turn: TurnInput, ruleset: Any) -> list[CheckResult]:
     for spec in all_checks().values():
         if spec.kind != "combined":
             results.append(spec.func(turn, ruleset.thresholds.get(spec.id, {})))
-    results = refine(turn, results)
+    results = refine(turn, results, ruleset)
     span = turn.cache.get("span")
     if span is None:
         span = _empathy_span(turn, results)

@@ -18,7 +18,7 @@ import numpy as np
 
 from voicecoach.rules import TurnInput, check, not_applicable
 from voicecoach.rules import lexicon as lx
-from voicecoach.text import Match, Reply, content_stems, tokens_of
+from voicecoach.text import STOPWORDS, Match, Reply, content_stems, tokens_of
 from voicecoach.types import CheckResult
 
 MAX_EMBEDDED_CLAUSES = 40  # a spoken reply has a handful; a pasted essay is judged on patterns beyond this
@@ -55,6 +55,15 @@ class TextView:
             if score > best[1] and not self.reply.clause_negated(span):
                 best = (self.reply.match(*span), score)
         return (best[0], best[1]) if best[1] >= threshold else (None, best[1])
+
+
+    def negated_paraphrase(self, name: str, threshold: float) -> bool:
+        """A clause close to `name`'s prototypes that is negated ("I don't understand why you're upset")."""
+        if self.vectors is None or not len(self.vectors):
+            return False
+        sims = self.vectors @ _index().vectors[name].T
+        return any(float(sims[i].max()) >= threshold and self.reply.clause_negated(span)
+                   for i, span in enumerate(self.clauses[: len(self.vectors)]))
 
 
 def view(turn: TurnInput) -> TextView | None:
@@ -144,6 +153,12 @@ def _disclaimed(reply: Reply, hits: list[Match]) -> list[Match]:
         return False
 
     return [h for h in hits if not covered(h)]
+
+
+def _veto(turn: TurnInput, check_id: str, reason: str) -> None:
+    """Note that the patterns saw the words of this check and ruled them out (negated,
+    disclaimed, hedged, hollow, countered): the learned layer may not overrule that."""
+    turn.cache.setdefault("vetoes", {})[check_id] = reason
 
 
 def _quote(match: Match) -> str:
@@ -290,11 +305,14 @@ def own_name(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
         for i, token in enumerate(v.reply.tokens):
             if token in wanted:
                 return _found("own-name", v.reply.widen(v.reply.match(i, i)), "You gave your name.", value=agent)
-    for pattern in lx.OWN_NAME:
-        for m in pattern.finditer(v.reply.norm):
-            if m.group(1) not in lx.NOT_NAMES:
-                match = v.reply.find([re.compile(re.escape(m.group(0)))], negatable=False)[0]
-                return _found("own-name", v.reply.widen(match), f"You introduced yourself: {_quote(match)}.", value=m.group(1))
+    from voicecoach.names import find_own_name, name_parts
+
+    spoken = [v.reply.words[o].text for o in v.reply.origin]
+    hit = find_own_name(v.reply.tokens, spoken, not_these=set(name_parts(turn.context.customer_name or "")),
+                        stop=lx.NOT_NAMES | STOPWORDS, breaks=v.reply.breaks)
+    if hit is not None:
+        match = v.reply.widen(v.reply.match(max(0, hit.first_token - 2), hit.last_token))
+        return _found("own-name", match, f"You introduced yourself: {_quote(match)}.", value=hit.heard)
     return _missing("own-name", "Give your name early (\"my name is …\"): the customer then deals with a person.",
                     value=None)
 
@@ -316,6 +334,12 @@ def empathy(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     if v is None:
         return _silent("empathy")
     hits = v.reply.find(lx.EMPATHY_NEGATION_PROOF, negatable=False) + v.reply.find(lx.EMPATHY)
+    if not hits and v.reply.find(lx.EMPATHY, negatable=False):
+        _veto(turn, "empathy", "negated")
+    if not hits and v.negated_paraphrase("empathy", t["similarity"]):
+        _veto(turn, "empathy", "negated")
+    if not hits and v.reply.find(lx.UNDERSTAND_PROCESS, negatable=False):
+        _veto(turn, "empathy", "understands a procedure, not a feeling")
     if hits:
         return _found("empathy", v.reply.widen(hits[0]), f"You showed empathy: {_quote(hits[0])}.", value="phrase")
     match, score = v.paraphrase("empathy", t["similarity"])
@@ -353,6 +377,7 @@ def apology(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
         return _found("apology", v.reply.widen(bare[0]), f"You said sorry ({_quote(bare[0])}); \"I apologize for …\" naming what "
                       "went wrong lands better.", value="bare sorry", credit=t["bare_sorry_credit"])
     if hollow:
+        _veto(turn, "apology", "hollow")
         return _missing("apology", f"{_quote(hollow[0])} is not an apology: apologize for their experience instead.",
                         value="non-apology")
     return _missing("apology", "You did not apologize: \"I apologize for the trouble this has caused\" admits no "
@@ -370,9 +395,13 @@ def reassure(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     if v is None:
         return _silent("reassure")
     hits = _promises(v.reply)
+    if not hits and (v.reply.find(lx.REASSURE, negatable=False) or v.reply.find(lx.REASSURE_NEGATIVE_FORM, negatable=False)):
+        _veto(turn, "reassure", "hedged or negated")
     if hits:
         return _found("reassure", v.reply.widen(hits[0]), f"You reassured the customer: {_quote(hits[0])}.")
     match, score = v.paraphrase("reassure", t["similarity"])
+    if match is not None and _hedged(v.reply, match):
+        _veto(turn, "reassure", "hedged")
     if match is not None and not _hedged(v.reply, match):
         return _found("reassure", v.reply.widen(match), f"You reassured the customer: {_quote(match)}.", value=round(score, 3),
                       threshold=t["similarity"])
@@ -418,7 +447,14 @@ def no_contradiction(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     hits = reply.find(lx.CONTRADICTION, negatable=False) + reply.find(lx.CONTRADICTION_NEGATABLE)
     if not reply.find(lx.OWNED_GAP, negatable=False):
         hits += reply.find(lx.CONTRADICTION_EVIDENCE, negatable=False)
+    elif reply.find(lx.CONTRADICTION_EVIDENCE, negatable=False):
+        _veto(turn, "no-contradiction", "the record is quoted, and the gap owned")
+    if reply.find(lx.EXCULPATE, negatable=False):
+        _veto(turn, "no-contradiction", "takes the blame off the customer")
+    raw = hits + reply.find(lx.CONTRADICTION_NEGATABLE, negatable=False)
     hits = sorted(_disclaimed(reply, hits), key=lambda m: m.first_token)
+    if raw and not hits:
+        _veto(turn, "no-contradiction", "negated or disclaimed")
     if hits:
         return _fault("no-contradiction", v.reply.widen(hits[0]), f"{_quote(hits[0])} contradicts the customer: accept their account "
                       "and look into it instead.")
@@ -435,6 +471,8 @@ def no_agreement(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     if v is None:
         return _silent("no-agreement")
     hits = v.reply.find(lx.AGREEMENT)
+    if not hits and v.reply.find(lx.AGREEMENT, negatable=False):
+        _veto(turn, "no-agreement", "negated")
     if hits:
         return _fault("no-agreement", v.reply.widen(hits[0]), f"{_quote(hits[0])} reinforces the complaint: rephrase what went "
                       "wrong instead of agreeing.")
@@ -452,7 +490,12 @@ def no_defensiveness(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     if v is None:
         return _silent("no-defensiveness")
     hits = v.reply.find(lx.DEFENSIVE, negatable=False) + v.reply.find(lx.DEFENSIVE_NEGATABLE)
+    raw = hits + v.reply.find(lx.DEFENSIVE_NEGATABLE, negatable=False)
+    if v.reply.find(lx.EXCULPATE, negatable=False):
+        _veto(turn, "no-defensiveness", "takes the blame off the customer")
     hits = sorted(_disclaimed(v.reply, hits), key=lambda m: m.first_token)
+    if raw and not hits:
+        _veto(turn, "no-defensiveness", "negated or disclaimed")
     if hits:
         return _fault("no-defensiveness", v.reply.widen(hits[0]), f"{_quote(hits[0])} sounds defensive: leave yourself out of it "
                       "and talk about fixing the problem.")
@@ -481,7 +524,10 @@ def no_blaming_colleagues(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
             return False
         return any(o.first_token - OWNERSHIP_REACH <= hit.first_token <= o.last_token + OWNERSHIP_REACH for o in owned)
 
-    hits = [m for m in _disclaimed(reply, reply.find(lx.BLAME, negatable=False)) if not excused(m)]
+    raw = reply.find(lx.BLAME, negatable=False)
+    hits = [m for m in _disclaimed(reply, raw) if not excused(m)]
+    if raw and not hits:
+        _veto(turn, "no-blaming-colleagues", "owned or disclaimed")
     if hits:
         return _fault("no-blaming-colleagues", v.reply.widen(hits[0]), f"{_quote(hits[0])} blames a colleague: apologize for the "
                       "mistake on the company's behalf and fix it.")
@@ -541,6 +587,7 @@ def positive_language(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
     counters = [m for m in v.reply.find(lx.POSITIVE_COUNTER)
                 if not handed_off & set(range(m.first_token, m.last_token + 1))]
     if counters:
+        _veto(turn, "positive-language", "countered with an offer")
         return _found("positive-language", v.reply.widen(counters[0]), f"You turned a limit into an offer: {_quote(counters[0])}.",
                       value=len(negatives))
     return CheckResult("positive-language", False, len(negatives), None,
@@ -630,6 +677,8 @@ def no_premature_escalation(turn: TurnInput, t: dict[str, Any]) -> CheckResult:
         return _silent("no-premature-escalation")
     persona = turn.context.persona
     allowed_after = persona.escalation_allowed_after_turn if persona is not None else t["default_allowed_after_turn"]
+    if turn.context.turn_index >= allowed_after:
+        _veto(turn, "no-premature-escalation", "escalating is within policy from this turn")
     hits = v.reply.find(lx.ESCALATION)
     if not hits:
         return _clean("no-premature-escalation", "You kept ownership of the call.")

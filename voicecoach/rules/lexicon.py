@@ -321,6 +321,20 @@ CONTRADICTION_EVIDENCE = compile_all([
     r"(?:we|i) (?:never|did not|have not|had not) (?:\w+ )?(?:received|receive|got|get|had|have|see|saw|seen|find|found) (?:a |any |an |your |the )?(?:\w+ ){0,2}(?:letter|email|call|request|cancellation|notice|message|form|complaint|payment|claim|note|record)s?",
 ])
 # The trainee owning the gap the evidence shows.
+# Taking the blame off the customer: says the opposite of defending yourself or disputing them.
+EXCULPATE = compile_all([
+    r"(?:it is |that is |this is |none of this is |this was )?not (?:on )?your (?:fault|doing|mistake)",
+    r"you (?:did|have done) (?:everything|all of it) (?:right|correctly)",
+    r"you (?:did|have done) nothing wrong",
+    r"you (?:did|have) not done anything wrong",
+    r"you did not do anything wrong",
+])
+# Understanding a procedure, not a feeling ("I understand the process, it takes five days").
+UNDERSTAND_PROCESS = compile_all([
+    r"i (?:do |fully |completely )?understand (?:the|our|how the|how our|that the|that our) "
+    r"(?:process|policy|policies|system|rules?|procedure|terms|contract|schedule|timeline|timescales?)",
+])
+
 OWNED_GAP = compile_all([
     r"(?:on|at) our (?:side|end)", r"with us", r"our (?:mistake|fault|error|doing)", r"not your (?:doing|fault|mistake)",
     r"(?:gone|went|go) (?:wrong|astray|missing)", r"but (?:you|it) (?:have not|has not|did not|never|is not|still)",
