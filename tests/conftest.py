@@ -63,7 +63,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
 @pytest.fixture(scope="session")
 def stored_data(transcriber, baseline, tmp_path_factory) -> Path:
     """A data dir holding two real stored sessions, made once per test run from the
-    demo replies: trainee "demo", persona angry-eddie, a good run (resolved in 4 turns)
+    demo replies: trainee "demo", persona angry-eddie, a good run (resolved in 3 turns)
     then a poor run (the customer escalates after its first turn). Treat it as read-only; use `data_copy` to change it."""
     from voicecoach.personas import get_persona
     from voicecoach.session import FileReplies, run_session

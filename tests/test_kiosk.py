@@ -127,7 +127,7 @@ def test_a_whole_session_then_back_to_welcome(tmp_path, transcriber):
     session = run(go())
     stored = json.loads((data / "sessions" / session["id"] / "session.json").read_text())
     assert stored["trainee"] == "ann" and stored["station"] == "booth-7"
-    assert stored["outcome"] == "resolved" and len(stored["turns"]) == 4  # resolved in 4 (conftest)
+    assert stored["outcome"] == "resolved" and len(stored["turns"]) == 3  # resolved in 3 (conftest)
 
 
 def test_escape_ends_the_call_and_shows_the_summary_of_the_turns_so_far(tmp_path, transcriber):

@@ -1,7 +1,7 @@
 """The content judgement measured on hand-labelled replies (tests/data/LABELLING.md).
 
 Two sets: the training set (tests/data/labelled_replies.jsonl and the batches in
-tests/data/batches/, written by five writers in different styles, from which the
+tests/data/batches/, written by seven writers in different styles, from which the
 classifier is learned) and the untouched split (tests/data/untouched/replies.jsonl,
 written by another writer before the learned layer was built and never read by
 anyone tuning it). Floors sit just under what the judgement reaches, so any
@@ -24,11 +24,12 @@ import content_accuracy  # noqa: E402
 CHECKS = ("reflect", "empathy", "apology", "reassure", "action", "open-question", "customer-name", "own-name",
           "no-contradiction", "no-agreement", "no-defensiveness", "no-blaming-colleagues", "positive-language",
           "respectful-boundary", "resolution-question", "alternatives", "no-premature-escalation")
-# Untouched split, measured once the learned layer was final: macro F1 0.76 (patterns
-# alone: 0.63). The issue's target is 0.92; see the README for why it is not reached.
-UNTOUCHED_MACRO_F1 = 0.74
+# Untouched split, measured once the learned layer was final: macro F1 0.75 (patterns
+# alone: 0.63), the weakest check 0.52. The floors leave room for the int8 embedding
+# kernels of other CPUs. The issue's target is 0.92; the README says why it is not reached.
+UNTOUCHED_MACRO_F1 = 0.72
 UNTOUCHED_CHECK_F1 = 0.45
-TRAINING_MACRO_F1 = 0.85
+TRAINING_MACRO_F1 = 0.86  # in-sample: 0.90
 MIN_TRAINING_REPLIES = 1500
 
 
@@ -59,7 +60,7 @@ def test_the_sets_cover_every_content_check_both_ways(training, untouched):
 
 def test_the_batches_come_from_several_writers_and_styles():
     records = content_accuracy.load_all()
-    assert len({r.get("writer", "w0") for r in records}) >= 5
+    assert len({r.get("writer", "w0") for r in records}) >= 7
     assert {"asr", "paraphrase", "negation", "sarcasm", "nonnative", "plain"} <= {r["style"] for r in records}
     untouched_ids = {r["id"] for r in content_accuracy.load(content_accuracy.UNTOUCHED)}
     assert not untouched_ids & {r["id"] for r in records}

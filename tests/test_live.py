@@ -55,7 +55,7 @@ def test_reply_pause_matches_the_injected_gap(gap_s):
     expected = injected + 0.3  # the reply file itself starts with 0.3 s of silence
     turn = latest(f"gap{gap_s}")["turns"][0]
     assert turn["prosody"]["reply_pause_s"] == pytest.approx(expected, abs=0.15)
-    assert "understand" in turn["transcript"].lower()
+    assert "truck" in turn["transcript"].lower()
     assert check(turn, "no-interruption")["passed"] is True
 
 
@@ -119,7 +119,8 @@ def test_no_input_device_is_one_clear_line():
 def test_killed_mid_session_keeps_every_finished_turn(sig, code):
     trainee = f"killed{int(sig)}"
     # Short replies: the kill comes once the first turn is stored.
-    answers = [Answer(FIXTURES / name, gap_s=0.8) for name in ("pause_0_3.wav", "pause_1_2.wav", "demo_poor_1.wav")]
+    # The first reply acts and promises, so the customer holds and the call goes on.
+    answers = [Answer(FIXTURES / name, gap_s=0.8) for name in ("demo_good_5.wav", "pause_1_2.wav", "demo_poor_1.wav")]
     bot = Trainee(answers).start()
     proc = subprocess.Popen([sys.executable, "-m", "voicecoach", "practice", "--baseline", BASELINE, "--persona",
                              "angry-eddie", "--trainee", trainee, "--max-turns", "3"],
@@ -258,7 +259,8 @@ def test_kiosk_station_on_live_devices(tmp_path, transcriber, baseline):
                 assert time.monotonic() < end + 10
                 await pilot.pause(0.1)
 
-    bot = Trainee([Answer(FIXTURES / "pause_0_3.wav", gap_s=1.0)]).start()
+    # A reply that holds the customer (an action and a promise, no empathy): the call waits for the next turn.
+    bot = Trainee([Answer(FIXTURES / "demo_good_5.wav", gap_s=1.0)]).start()
     try:
         asyncio.run(go())
     finally:
@@ -270,8 +272,9 @@ def test_kiosk_station_on_live_devices(tmp_path, transcriber, baseline):
     store.close()
     assert session["station"] == "live-booth" and session["outcome"] == "stopped"
     turn = session["turns"][0]
-    assert turn["prosody"]["reply_pause_s"] == pytest.approx(bot.log[0]["after_voice_end_s"] + 0.3, abs=0.15)
-    assert "understand" in turn["transcript"].lower()
+    # demo_good_5.wav starts with 1.0 s of silence (audio_fixtures/manifest.json)
+    assert turn["prosody"]["reply_pause_s"] == pytest.approx(bot.log[0]["after_voice_end_s"] + 1.0, abs=0.15)
+    assert "truck" in turn["transcript"].lower()
 
 
 def _null_sink_modules(*sinks: str) -> list[str]:

@@ -90,6 +90,10 @@ def test_rescore_with_todays_rules_reproduces_the_stored_judgement(data_copy):
     new = show(data_copy, first)
     assert [t["score"] for t in new["turns"]] == [t["score"] for t in old["turns"]]
     assert [t["transcript"] for t in new["turns"]] == [t["transcript"] for t in old["turns"]]
+    # each turn is judged in its call again: the steps settled by earlier turns are the same
+    settled = [[c.get("settled_turn") for c in t["checks"]] for t in new["turns"]]
+    assert settled == [[c.get("settled_turn") for c in t["checks"]] for t in old["turns"]]
+    assert len(new["turns"]) < 2 or any(v is not None for v in settled[1])
 
 
 def test_rescore_skips_a_missing_recording_and_refuses_bad_input(data_copy, tmp_path):

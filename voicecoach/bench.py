@@ -26,6 +26,7 @@ TARGETS = {
     "peak_rss_mb": ("<", 1024),
     "repetitive_vs_normal_ratio": ("<=", 2.0),
     "content_checks_s": ("<=", 0.05),
+    "score_call_6_turns_s": ("<=", 1.0),
     "live_feedback_after_end_s": ("<=", 1.0),
     "live_customer_after_feedback_s": ("<=", 0.3),
     "live_peak_rss_mb": ("<", 1024),
@@ -101,6 +102,8 @@ def run_bench(fixtures: Path, *, runs: int = 3, progress: Callable[[str], None] 
     )
     say("content and combined checks…")
     results["content_checks_s"] = _content_time(runs + 2, transcript=transcript, rec=rec)
+    say("a 6-turn text call judged as a conversation (score --call)…")
+    results["score_call_6_turns_s"] = _call_time(runs + 2)
     say("HTML report of a 10-turn session…")
     results["report_10_turns_s"] = _report_time(fixtures, transcriber=transcriber, settings=settings, runs=runs)
     if _pulse_ready():
@@ -282,6 +285,38 @@ def _content_time(n: int, *, transcript: Any, rec: Any) -> float:
     return _median(n, once)
 
 
+CALL_REPLIES = (
+    CONTENT_REPLY,
+    "I hear you. Let me put your old alternator next to this one and compare the brackets myself, right now.",
+    "Thank you for bearing with me. The rack was mislabelled; I'll fetch the right one from the back.",
+    "That's not true, you must have told us the wrong engine. It's not my fault.",
+    "I apologize, that was wrong of me. You gave us the right details. I'm fetching the right part now.",
+    "It lines up. Let me walk out to your truck with you and check it fits, and you won't be charged again.",
+)
+
+
+def _call_time(n: int) -> float:
+    """Warm time of `score --call` on a 6-turn typed call: every turn judged in the call so
+    far, the customer's mood moved, the call summarized (no process start, no printing)."""
+    from voicecoach.callfile import ScriptedCall, ScriptedTurn, judge_call
+    from voicecoach.embed import shared_embedder
+    from voicecoach.personas import get_persona
+    from voicecoach.rules.thresholds import load_ruleset
+
+    eddie = get_persona("angry-eddie")
+    lines = [line for state in eddie.states for line in state.lines]
+    scripted = ScriptedCall(Path("bench"), eddie.id, None,
+                            tuple(ScriptedTurn(lines[i], reply, None, None) for i, reply in enumerate(CALL_REPLIES)))
+    ruleset = load_ruleset()
+    judge_call(scripted, ruleset=ruleset)  # warm
+
+    def once() -> float:
+        shared_embedder().clear_cache()
+        return _timed(lambda: judge_call(scripted, ruleset=ruleset))
+
+    return _median(n, once)
+
+
 def render(results: dict[str, Any]) -> str:
     rows = [
         ("voicecoach --help", f"{results['help_s']:.3f} s"),
@@ -293,6 +328,7 @@ def render(results: dict[str, Any]) -> str:
         ("repetitive / normal decoding ratio", f"{results['repetitive_vs_normal_ratio']:.2f}"),
         ("prosody per reply (warm)", f"{results['prosody_s'] * 1000:.0f} ms"),
         ("content + combined checks (warm)", f"{results['content_checks_s'] * 1000:.0f} ms"),
+        ("score --call, 6-turn text call (warm)", f"{results['score_call_6_turns_s']:.2f} s"),
         ("peak RSS", f"{results['peak_rss_mb']:.0f} MB"),
         ("HTML report, 10-turn session", f"{results['report_10_turns_s']:.2f} s"),
         (f"rescore --all, whole process ({results['rescore_audio_s']:.0f} s of replies)",

@@ -576,10 +576,16 @@ def print_event(kind: str, data: dict[str, Any]) -> None:
                   "stopped": "stopped"}.get(session.get("outcome"), session.get("outcome"))
         print(f"Call {ending}. Session score: {'n/a' if score is None else f'{score:.0f}/100'} "
               f"over {summary.get('turns', 0)} turn(s). Session {session['id']}.")
+        heart = summary.get("heart") or {}
+        if heart:
+            steps = [f"{step.replace('_', ' ')} {'turn ' + str(v['turn'] + 1) if v.get('turn') is not None else 'not done'}"
+                     for step, v in heart.items() if isinstance(v, dict)]
+            print("HEART over the call: " + "; ".join(steps) + ".")
         if summary.get("practice_next"):
             print("Practise next:")
             for i, item in enumerate(summary["practice_next"], 1):
-                print(f"  {i}. {item['check_id']}: {item['try']}")
+                where = f" (turn {item['turn'] + 1})" if isinstance(item.get("turn"), int) else ""
+                print(f"  {i}. {item['check_id']}{where}: {item['try']}")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

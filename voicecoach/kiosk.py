@@ -570,7 +570,8 @@ def summary_text(session: dict[str, Any], history: dict[str, Any] | None) -> str
     if practice:
         parts.append("Practise next:")
         for i, item in enumerate(practice, 1):
-            parts.append(f"  {i}. {item['check_id']}: {item['why']}\n     Try: “{str(item['try']).strip(chr(34))}”")
+            where = f" (turn {item['turn'] + 1})" if isinstance(item.get("turn"), int) else ""
+            parts.append(f"  {i}. {item['check_id']}{where}: {item['why']}\n     Try: “{str(item['try']).strip(chr(34))}”")
     return "\n".join(parts)
 
 

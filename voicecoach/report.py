@@ -187,7 +187,8 @@ def _replay_summary(session: dict[str, Any], echo: Callable[[str], None]) -> Non
     for i, item in enumerate(_dicts(summary.get("practice_next")), 1):
         if i == 1:
             echo("Practise next:")
-        echo(f"  {i}. {item.get('check_id', '?')}: {item.get('try') or item.get('why') or ''}")
+        where = f" (turn {item['turn'] + 1})" if isinstance(item.get("turn"), int) else ""
+        echo(f"  {i}. {item.get('check_id', '?')}{where}: {item.get('try') or item.get('why') or ''}")
 
 
 # ---------------------------------------------------------------------- page model
@@ -206,7 +207,9 @@ def _session_view(session: dict[str, Any], folder: Path) -> dict[str, Any]:
         "score": _score_text(session.get("score")),
         "turns": turns,
         "practice_next": [{"check_id": str(item.get("check_id") or "?"), "why": str(item.get("why") or ""),
-                           "try": str(item.get("try") or "")} for item in _dicts(summary.get("practice_next"))],
+                           "try": str(item.get("try") or ""),
+                           "turn": item["turn"] + 1 if isinstance(item.get("turn"), int) else None}
+                          for item in _dicts(summary.get("practice_next"))],
     }
 
 

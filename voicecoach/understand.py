@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from voicecoach.rules.content import TextView
 
 MODEL_FILE = "content_model.npz"
+# Below this many words the patterns alone judge: a reply like "Sorry." has too
+# little meaning to weigh, and the labelled replies the model learned from are longer.
+MIN_LEARNED_TOKENS = 4
 # Checks the classifier judges, in feature order of their pattern verdicts.
 LEARNED = ("reflect", "empathy", "apology", "reassure", "action", "open-question", "no-contradiction",
            "no-agreement", "no-defensiveness", "no-blaming-colleagues", "respectful-boundary", "positive-language",
@@ -94,7 +97,7 @@ def detected(check_id: str, result: CheckResult) -> bool | None:
 class ContentModel:
     """Per-check logistic weights over `features`; `threshold` is each check's cut, and
     `margin` how far below it the probability must fall to overrule a phrase the
-    patterns found (they are precise where they fire)."""
+    patterns found (at least down to 0.1: they are precise where they fire)."""
 
     checks: tuple[str, ...]
     weights: np.ndarray  # (checks, features)
@@ -188,7 +191,7 @@ def refine(turn: TurnInput, results: list[CheckResult], ruleset: Any) -> list[Ch
     if model is None:
         return results
     v = view(turn)
-    if v is None:
+    if v is None or len(v.reply.tokens) < MIN_LEARNED_TOKENS:
         return results
     x = features(v, pattern_verdicts(turn, results, ruleset))
     turn.cache["features"] = x
