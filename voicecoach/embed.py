@@ -48,8 +48,11 @@ class Embedder:
         self.tokenizer.enable_padding()
         self._cache: dict[str, np.ndarray] = {}
         options = ort.SessionOptions()
-        # One thread: the texts are short and Whisper may be using the other core.
-        options.intra_op_num_threads = 1
+        # Two threads: replies are judged once Whisper has finished with the cores, and
+        # the clause batches then run in 31-41 ms instead of 45-50 ms (2 cores).
+        options.intra_op_num_threads = 2
+        # No busy-waiting between runs: the prosody and Whisper threads need the cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         try:
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
