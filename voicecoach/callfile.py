@@ -43,12 +43,9 @@ def load_call(path: Path) -> ScriptedCall:
         VoiceCoachError: "<file>: <field>: <what is wrong>" (the file missing, bad
             JSON, a wrong or missing field, an audio file that does not exist).
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise VoiceCoachError(f"{path}: no such call file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise VoiceCoachError(f"{path}: cannot read the call file ({exc})") from None
+    from voicecoach.config import read_text
+
+    text = read_text(path, error=VoiceCoachError, kind="call")
     try:
         data = json.loads(text)
     except ValueError as exc:

@@ -105,18 +105,23 @@ _ENV = {
 }
 
 
+def read_text(path: Path, *, error: type[VoiceCoachError], kind: str) -> str:
+    """A UTF-8 file's text; the error names the file and what is wrong with it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: {kind} file not found; check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read the {kind} file ({exc})") from None
+
+
 def read_toml(path: Path, *, error: type[VoiceCoachError], kind: str) -> tuple[dict[str, Any], str]:
     """Parse a TOML file; the error names the file and line and says what is wrong.
 
     Returns:
         (data, text): the text too, for locating fields in later messages.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{path}: {kind} file not found; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"{path}: cannot read the {kind} file ({exc})") from None
+    text = read_text(path, error=error, kind=kind)
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
