@@ -110,13 +110,14 @@ def main() -> int:
     if not args.no_augment:
         records = records + [{**r, "reply": asr_like(r["reply"]), "augmented": True} for r in records
                              if asr_like(r["reply"]) != r["reply"]]
-    rows, kept, vetoes = [], [], []
+    rows, kept, vetoes, verdicts = [], [], [], []
     for record in records:
-        x, _, veto = content_accuracy.pattern_features(record)
+        x, verdict, veto = content_accuracy.pattern_features(record)
         if x is not None:
             rows.append(x)
             kept.append(record)
             vetoes.append(veto)
+            verdicts.append(verdict)
     x_all = np.vstack(rows).astype(np.float64)
     mean = np.nanmean(x_all, axis=0)
     x_all = np.where(np.isnan(x_all), mean, x_all)
@@ -132,11 +133,13 @@ def main() -> int:
         found_all = x_all[:, verdict_start + 2 * index] > 0.5
         vetoed_all = np.array([check_id in v for v in vetoes])
         short_all = x_all[:, DIM + 3] < np.log1p(MIN_LEARNED_TOKENS)  # features(): the token count after closeness
+        # Not applicable here (no insult to answer, say): refine leaves it so, "not detected".
+        unjudged_all = np.array([v.get(check_id) is None for v in verdicts])
         mask = np.array([check_id in r["labels"] for r in kept])
         labels = np.array([(r["labels"].get(check_id) is False) if check_id in FAULTS else
                            (r["labels"].get(check_id) is True) for r in kept])
         z, y, folds = z_all[mask], labels[mask].astype(float), fold_of[mask]
-        found, vetoed, short = found_all[mask], vetoed_all[mask], short_all[mask]
+        found, vetoed, short, unjudged = found_all[mask], vetoed_all[mask], short_all[mask], unjudged_all[mask]
         original = ~augmented[mask]
         best = (-1.0, PENALTIES[0], 0.5, 0.0, None)
         for penalty in PENALTIES:
@@ -151,6 +154,7 @@ def main() -> int:
             for cut in CUTS:
                 for margin in MARGINS:
                     said = decide(oof[original], found[original], vetoed[original], short[original], cut, margin)
+                    said &= ~unjudged[original]
                     score = f1(y[original].astype(bool), said)
                     if score > best[0] + 1e-9:
                         best = (score, penalty, float(cut), margin, said)

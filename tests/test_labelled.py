@@ -29,17 +29,23 @@ CHECKS = ("reflect", "empathy", "apology", "reassure", "action", "open-question"
 # kernels of other CPUs. The issue's target is 0.92; the README says why it is not reached.
 UNTOUCHED_MACRO_F1 = 0.72
 UNTOUCHED_CHECK_F1 = 0.45
-TRAINING_MACRO_F1 = 0.86  # in-sample: 0.90
 MIN_TRAINING_REPLIES = 1500
 
 
 @pytest.fixture(scope="module")
 def training():
+    """What the training set teaches, per check: [detected, not detected] by its labels.
+
+    (Its figures are the out-of-batch ones `scripts/train_content.py` prints; judging it
+    again here, in sample, would only cost a minute and prove little.)"""
     records = content_accuracy.load_all()
     assert len(records) >= MIN_TRAINING_REPLIES
-    stats, _ = content_accuracy.evaluate(records)
-    print("\n" + content_accuracy.table(stats))
-    return stats
+    counts: dict[str, list[int]] = {}
+    for record in records:
+        for check_id, label in record["labels"].items():
+            detected = (label is False) if check_id in content_accuracy.FAULTS else (label is True)
+            counts.setdefault(check_id, [0, 0])[0 if detected else 1] += 1
+    return counts
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +58,10 @@ def untouched():
 
 
 def test_the_sets_cover_every_content_check_both_ways(training, untouched):
-    for stats, least in ((training, 40), (untouched, 12)):
-        for check_id in CHECKS:
-            s = stats[check_id]
-            assert s["tp"] + s["fn"] >= least and s["fp"] + s["tn"] >= least, check_id
+    for check_id in CHECKS:
+        assert min(training[check_id]) >= 40, check_id
+        s = untouched[check_id]
+        assert s["tp"] + s["fn"] >= 12 and s["fp"] + s["tn"] >= 12, check_id
 
 
 def test_the_batches_come_from_several_writers_and_styles():
@@ -73,10 +79,6 @@ def test_macro_f1_on_the_untouched_split(untouched):
 @pytest.mark.parametrize("check_id", CHECKS)
 def test_each_check_on_the_untouched_split(untouched, check_id):
     assert untouched[check_id]["f1"] >= UNTOUCHED_CHECK_F1, untouched[check_id]
-
-
-def test_macro_f1_on_the_training_set(training):
-    assert content_accuracy.macro_f1(training) >= TRAINING_MACRO_F1
 
 
 def test_the_learned_layer_beats_the_patterns_alone_on_the_untouched_split(untouched):

@@ -52,7 +52,10 @@ def settle(checks: list[CheckResult], call: CallSoFar | None) -> list[CheckResul
         return checks
     out = []
     for c in checks:
-        done_on = _settled_on(call, c.id) if c.id in SETTLES and c.passed is False else None
+        # A step done in full earlier is settled whether this reply skips it or half-repeats
+        # it (a bare "sorry" after a full apology must not cost more than no apology).
+        partial = c.passed is True and c.credit is not None and c.credit < 1.0
+        done_on = _settled_on(call, c.id) if c.id in SETTLES and (c.passed is False or partial) else None
         if done_on is None:
             out.append(c)
         else:

@@ -104,7 +104,8 @@ def _turn(path: Path, i: int, raw: Any, fail: Callable[[str, str], VoiceCoachErr
 
 
 def judge_call(call_file: ScriptedCall, *, ruleset: Any, transcriber: Callable[[], Any] | None = None,
-               max_audio_s: float | None = None, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+               max_audio_s: float | None = None, warn: Callable[[str], None] | None = None,
+               agent_name: str | None = None) -> dict[str, Any]:
     """Judge every turn in the call so far; return `{"persona", "trainee", "turns", "session"}`.
 
     `transcriber` is called once, when the first audio turn needs it (a text-only
@@ -116,10 +117,15 @@ def judge_call(call_file: ScriptedCall, *, ruleset: Any, transcriber: Callable[[
     persona = get_persona(call_file.persona_id)
     say = warn or (lambda _message: None)
     dialogue = Dialogue(persona)
-    call = Call(persona)
+    call = Call(persona, agent_name=agent_name)
     whisper = None
     out_turns = []
+    ended_at: int | None = None
     for i, scripted in enumerate(call_file.turns):
+        if dialogue.ended is not None and ended_at is None:
+            ended_at = i - 1
+            say(f"the customer ended the call ({dialogue.ended}) after turns[{ended_at}]; "
+                "the later turns are judged as written")
         state = dialogue.state_id
         context = call.context(turn_index=i, customer_line=scripted.customer_line, state_id=state)
         if scripted.reply is not None:
@@ -136,7 +142,7 @@ def judge_call(call_file: ScriptedCall, *, ruleset: Any, transcriber: Callable[[
             judged = turn.judge_recording(recording, transcriber=whisper, context=context, ruleset=ruleset,
                                           reply_pause_s=scripted.reply_pause_s)
         for message in judged.warnings:
-            say(f"turn {i}: {message}")
+            say(f"turns[{i}]: {message}")
         if judged.transcript.no_speech:
             outcome = "silent"
         else:

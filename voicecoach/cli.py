@@ -237,13 +237,21 @@ def _score_call(args: argparse.Namespace) -> int:
 
     if args.audio is not None or args.text is not None:
         raise VoiceCoachError("--call judges a whole call: give no audio file or --text with it")
-    ignored = [flag for flag, value in (("--persona", args.persona), ("--customer-line", args.customer_line),
-                                         ("--baseline", args.baseline), ("--reply-pause", args.reply_pause))
-               if value is not None]
-    if ignored:
-        raise VoiceCoachError(f"{', '.join(ignored)} cannot be used with --call: the call file says it per turn")
+    refused = {"--persona": (args.persona is not None, "the call file names its persona"),
+               "--customer-line": (args.customer_line is not None, "each turn of the call file has its customer line"),
+               "--reply-pause": (args.reply_pause is not None, "give reply_pause_s per turn in the call file"),
+               "--turn": (args.turn != 0, "the call file's turns are numbered in order"),
+               "--customer-name": (args.customer_name is not None, "the customer's name comes from the persona"),
+               "--baseline": (args.baseline is not None, "a call is judged without a baseline (pitch and loudness "
+                                                         "against each reply's own start)")}
+    for flag, (given, why) in refused.items():
+        if given:
+            raise VoiceCoachError(f"{flag} cannot be used with --call: {why}")
     scripted = load_call(args.call)
-    get_persona(scripted.persona_id)  # an unknown id fails before any work, listing the valid ones
+    try:
+        get_persona(scripted.persona_id)  # an unknown id fails before any work, listing the valid ones
+    except VoiceCoachError as exc:
+        raise type(exc)(f"{args.call}: persona: {exc}") from None
     ruleset = load_ruleset(args.rules)
     settings = _settings(args)
 
@@ -253,7 +261,7 @@ def _score_call(args: argparse.Namespace) -> int:
         return shared_transcriber(settings)
 
     result = judge_call(scripted, ruleset=ruleset, transcriber=transcriber, max_audio_s=settings.max_audio_s,
-                        warn=_warn)
+                        warn=_warn, agent_name=args.agent_name)
     if args.json:
         print(json.dumps(result))
     else:

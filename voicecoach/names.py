@@ -17,6 +17,8 @@ from importlib import resources
 
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "misses", "missus", "mister", "dr", "doctor", "mx", "sir", "madam",
                     "mam", "maam"})
+# Titles that stand before a name ("ms show" is Ms Cho); "sir"/"madam" do not ("yes madam, show me").
+NAME_TITLES = TITLES - {"sir", "madam", "mam", "maam"}
 # Jaro-Winkler similarity above which two spellings are taken as one name: measured on
 # misrecognised names (morales/morale 0.97, novak/novac 0.92, campbell/campell 0.97)
 # against unrelated words of similar length (hollis/holly 0.89 is the closest pair kept
@@ -52,7 +54,7 @@ def find_name(tokens: list[str], name: str) -> NameHit | None:
             return NameHit(i, i, token, token, True)
         if fuzzy is not None:
             continue
-        titled = i > 0 and tokens[i - 1] in TITLES
+        titled = i > 0 and tokens[i - 1] in NAME_TITLES
         for width in (1, 2):
             if i + width > len(tokens):
                 break
@@ -92,8 +94,11 @@ def _vocabulary() -> frozenset[str]:
 
 
 # An introduction: "this is Marcus", "I'm Ben", "my name is Priya", "Tom here".
-_INTRO_BEFORE = (("my", "name", "is"), ("name", "is"), ("my", "names"), ("this", "is"), ("it", "is"), ("i", "am"), ("call", "me"),
-                 ("speaking", "with"), ("talking", "to"), ("speaking", "to"))
+_INTRO_BEFORE = (("my", "name", "is"), ("name", "is"), ("my", "names"), ("this", "is"), ("it", "is"), ("i", "am"),
+                 ("call", "me"))
+_NAMING_CUES = (("name", "is"), ("my", "names"), ("call", "me"))  # after these any word is a name
+_CALENDAR = frozenset("""monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight january
+february march april may june july august september october november december""".split())
 _INTRO_AFTER = frozenset({"here", "speaking"})
 # What may follow a name just given: the clause goes on to something else.
 _AFTER_NAME = frozenset({"here", "speaking", "from", "on", "at", "with", "and", "in", "by", "calling", "if", "but",
@@ -117,25 +122,27 @@ def find_own_name(tokens: list[str], spoken: list[str], *, not_these: set[str] |
         before = any(tuple(tokens[max(0, i - len(cue)) : i]) == cue for cue in _INTRO_BEFORE)
         after = (i + 1 < len(tokens) and tokens[i + 1] in _INTRO_AFTER
                  and (i == 0 or i in breaks or tokens[i - 1] in not_these or tokens[i - 1] in _GREETINGS))
-        if not (before or after) or token in not_these or token in stop or token in TITLES:
+        if not (before or after) or token in not_these or token in stop or token in TITLES or token in _CALENDAR:
             continue
+        named = any(tuple(tokens[max(0, i - len(cue)) : i]) == cue for cue in _NAMING_CUES)
         followed = i + 1 >= len(tokens) or (i + 1) in breaks or tokens[i + 1] in _AFTER_NAME or tokens[i + 1] in not_these
-        if before and not followed and tokens[i - 2 : i] not in (["name", "is"], ["my", "names"]):
+        if before and not followed and not named:
             continue
-        if _first_name(token, spoken[i] if i < len(spoken) else token):
+        if _first_name(token, spoken[i] if i < len(spoken) else token, named=named):
             return NameHit(i, i, token, token, True)
     return None
 
 
-def _first_name(token: str, spoken: str) -> bool:
+def _first_name(token: str, spoken: str, *, named: bool = False) -> bool:
     if not token.isalpha() or len(token) < 2:
         return False
     if token in _first_names():
         return True
     if token.endswith(_NOT_NAME_ENDINGS):
         return False
-    # A name the list lacks (Priya, Kofi, Arjun): capitalised by the recogniser, or no common word.
-    return spoken[:1].isupper() or token not in _vocabulary()
+    # A name the list lacks (Priya, Kofi, Arjun) is no common word; a capitalised common
+    # word ("it is Fedex") counts only where nothing but a name can stand ("my name is").
+    return token not in _vocabulary() or (named and spoken[:1].isupper())
 
 
 @lru_cache(maxsize=1)
