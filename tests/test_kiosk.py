@@ -209,6 +209,8 @@ def test_second_session_shows_the_trend_and_a_stored_baseline_skips_calibration(
                 if isinstance(app.screen, kiosk.CallScreen) and app.screen.waiting:
                     await pilot.press("space")
                 await pilot.pause(0.05)
+            # the screen is pushed before its widgets are composed
+            await wait_for(pilot, lambda: len(app.screen.query("#summary")) > 0)
             text = text_of(app, "#summary")
             assert "Your sessions so far: 3" in text and "Trend:" in text
 

@@ -358,8 +358,10 @@ def test_kiosk_headset_unplugged_mid_reply_then_back(tmp_path, transcriber, base
                 await wait(pilot, lambda: isinstance(app.screen, (kiosk.ErrorScreen, kiosk.SummaryScreen)) or
                            (isinstance(app.screen, kiosk.CallScreen) and app.screen.waiting))
                 seen["screen"] = type(app.screen).__name__
-                seen["text"] = str(app.screen.query_one({"ErrorScreen": "#message", "SummaryScreen": "#summary"}.get(
-                    seen["screen"], "#feedback")).render())
+                selector = {"ErrorScreen": "#message", "SummaryScreen": "#summary"}.get(seen["screen"], "#feedback")
+                # the screen is pushed before its widgets are composed
+                await wait(pilot, lambda: len(app.screen.query(selector)) > 0)
+                seen["text"] = str(app.screen.query_one(selector).render())
             finally:
                 bot.stop()
                 subprocess.run([str(ROOT / "scripts" / "pulse-devices.sh")], check=True)  # plugged back in
