@@ -194,7 +194,6 @@ def refine(turn: TurnInput, results: list[CheckResult], ruleset: Any) -> list[Ch
     if v is None or len(v.reply.tokens) < MIN_LEARNED_TOKENS:
         return results
     x = features(v, pattern_verdicts(turn, results, ruleset))
-    turn.cache["features"] = x
     probabilities = model.probabilities(x)
     vetoes = turn.cache.get("vetoes", {})
     out = []
